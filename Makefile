@@ -1,0 +1,33 @@
+# Two commands for a fresh machine:
+#   make run   - set up .venv, build the published store from data/, serve on http://localhost:8501
+#   make test  - set up .venv (with test tools) and run the whole test suite
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test store bench clean
+
+$(VENV)/.run-deps: requirements.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.run-deps requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+store: $(VENV)/.run-deps
+	$(BIN)/python -m lib.store
+
+run: store
+	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT)
+
+test: $(VENV)/.test-deps
+	$(BIN)/python -m pytest -q -ra tests
+
+bench: $(VENV)/.test-deps
+	$(BIN)/python bench/fit_speed.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

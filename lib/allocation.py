@@ -1,0 +1,114 @@
+"""Compute-optimal allocation, isoFLOP curves, training time and cost.
+
+C is in FLOPs throughout, with C = 6·N·D (Kaplan et al. 2020, Sec. 2.1; Hoffmann et al.
+2022, Sec. 3). Laws whose coefficients are stated in other units convert at the edge.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from .laws import COMPUTE_UNITS, Law, evaluate_1d, evaluate_loss
+
+FLOPS_PER_PARAM_TOKEN = 6.0
+_MIN_N = 1e4     # smallest model the numeric search considers (parameters)
+_MIN_D = 1e4     # smallest token count the numeric search considers
+
+
+def chinchilla_optimal(C, E, A, B, alpha, beta):
+    """Hoffmann et al. 2022, Eq. 4: N_opt = G (C/6)^a, D_opt = G^-1 (C/6)^b,
+    G = (alpha A / (beta B))^(1/(alpha+beta)), a = beta/(alpha+beta), b = alpha/(alpha+beta)."""
+    C = np.asarray(C, dtype=float)
+    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+    a = beta / (alpha + beta)
+    b = alpha / (alpha + beta)
+    return G * (C / 6.0) ** a, (C / 6.0) ** b / G
+
+
+def kaplan_nd_optimal(C, N_c, D_c, alpha_N, alpha_D):
+    """Minimiser of Kaplan's Eq. 1.5 along C = 6ND: with p = alpha_N/alpha_D,
+    d/dN [(N_c/N)^p + 6 D_c N / C] = 0  =>  N^(p+1) = p N_c^p C / (6 D_c)."""
+    C = np.asarray(C, dtype=float)
+    p = alpha_N / alpha_D
+    N = (p * N_c ** p * C / (6.0 * D_c)) ** (1.0 / (p + 1.0))
+    return N, C / (6.0 * N)
+
+
+def numeric_optimal(loss_of_N, C: float) -> float:
+    """argmin over N of loss_of_N(N) for one budget C: a log-spaced scan then bounded Brent."""
+    lo, hi = np.log(_MIN_N), np.log(max(C / 6.0 / _MIN_D, _MIN_N * 10))
+    grid = np.linspace(lo, hi, 241)
+    vals = loss_of_N(np.exp(grid))
+    i = int(np.nanargmin(vals))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    if b <= a:
+        return float(np.exp(grid[i]))
+    res = minimize_scalar(lambda x: float(loss_of_N(np.exp(x))), bounds=(a, b), method="bounded",
+                          options={"xatol": 1e-10})
+    return float(np.exp(res.x))
+
+
+def _closed_form(law: Law, C):
+    p = law.p
+    if law.form == "chinchilla":
+        return chinchilla_optimal(C, **p)
+    if law.form == "kaplan_nd":
+        return kaplan_nd_optimal(C, **p)
+    if law.form == "allocation_power":
+        unit = COMPUTE_UNITS[law.compute_unit]
+        Cu = np.asarray(C, dtype=float) / unit
+        scale = p["k_N"] * Cu ** p["a_N"]
+        # model_scale "M" is FLOPs per token (DeepSeek LLM: C = M·D); report N ≈ M/6.
+        N = scale / 6.0 if law.model_scale == "M" else scale
+        if p["k_D"] > 0:
+            D = p["k_D"] * Cu ** p["a_D"]
+        else:
+            D = np.asarray(C, dtype=float) / (6.0 * N)
+        return N, D
+    return None
+
+
+def compute_optimal(law: Law, C, U: float = np.inf) -> dict[str, np.ndarray]:
+    """N*, D*, tokens per parameter and predicted loss along the law's compute-optimal frontier.
+
+    With finite U (unique tokens), data-constrained laws are minimised numerically with the
+    repetition penalty; other laws keep their allocation and report the epochs it implies.
+    """
+    C = np.atleast_1d(np.asarray(C, dtype=float))
+    loss = np.full(C.shape, np.nan)
+    if law.kind == "loss_1d":
+        N = np.full(C.shape, np.nan)
+        D = np.full(C.shape, np.nan)
+        if law.variable == "C":
+            loss = evaluate_1d(law, C)
+        return {"C": C, "N": N, "D": D, "tokens_per_param": D / N, "loss": loss, "epochs": D / U}
+    closed = None if (law.form == "muennighoff") else _closed_form(law, C)
+    if closed is not None:
+        N, D = (np.asarray(x, dtype=float) for x in closed)
+    else:
+        N = np.array([numeric_optimal(lambda n, c=c: evaluate_loss(law, n, c / (6.0 * n), U), c) for c in C])
+        D = C / (6.0 * N)
+    if law.has_loss_nd:
+        loss = evaluate_loss(law, N, D, U)
+    return {"C": C, "N": N, "D": D, "tokens_per_param": D / N, "loss": np.asarray(loss, dtype=float),
+            "epochs": D / U}
+
+
+def isoflop_curve(law: Law, C: float, U: float = np.inf, n_points: int = 200, span_dex: float = 1.5):
+    """Loss vs N at fixed compute C (D = C/6N), spanning ±span_dex decades around N*."""
+    opt = compute_optimal(law, C, U)
+    n_star = float(opt["N"][0])
+    N = np.logspace(np.log10(n_star) - span_dex, np.log10(n_star) + span_dex, n_points)
+    D = C / (6.0 * N)
+    return {"N": N, "D": D, "loss": evaluate_loss(law, N, D, U), "N_opt": n_star,
+            "loss_opt": float(opt["loss"][0])}
+
+
+def training_time_cost(C: float, n_gpus: int, peak_flops: float, mfu: float, usd_per_gpu_hour: float):
+    """Wall-clock and money for C FLOPs: seconds = C / (gpus · peak · MFU)."""
+    if n_gpus <= 0 or peak_flops <= 0 or not (0 < mfu <= 1) or usd_per_gpu_hour < 0:
+        raise ValueError("GPU count and peak FLOP/s must be positive, MFU in (0, 1], price ≥ 0")
+    seconds = C / (n_gpus * peak_flops * mfu)
+    gpu_hours = seconds / 3600.0 * n_gpus
+    return {"seconds": seconds, "days": seconds / 86400.0, "gpu_hours": gpu_hours,
+            "usd": gpu_hours * usd_per_gpu_hour}

@@ -1,0 +1,136 @@
+"""Pure Plotly figure builders: data in, ``go.Figure`` out. Log axes where scale spans decades,
+units on every axis, hover text that names the law (or run) and the paper."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22")
+TEMPLATE = "plotly_white"
+AXIS_TITLES = {
+    "C": "Training compute C (FLOPs)",
+    "N": "Parameters N",
+    "D": "Training tokens D",
+    "tokens_per_param": "Tokens per parameter D/N",
+    "loss": "Predicted loss (nats/token)",
+}
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, xlog=True, ylog=True, height=380) -> go.Figure:
+    fig.update_layout(template=TEMPLATE, title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
+                      margin=dict(l=60, r=20, t=50, b=50), legend=dict(font=dict(size=11)),
+                      hoverlabel=dict(namelength=-1))
+    fig.update_xaxes(title_text=x, type="log" if xlog else "linear", exponentformat="power", showgrid=True)
+    fig.update_yaxes(title_text=y, type="log" if ylog else "linear", exponentformat="power", showgrid=True)
+    return fig
+
+
+def _finite_positive(x, y):
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+    return x[ok], y[ok]
+
+
+def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference_ratio: float | None = None,
+                    marker_C: float | None = None) -> go.Figure:
+    """One panel of the compute-optimal frontier: ``quantity`` (N, D, tokens_per_param, loss) vs C.
+
+    Each curve is a dict with keys name, citation, locator, C and the quantity's array.
+    """
+    fig = go.Figure()
+    for i, c in enumerate(curves):
+        x, y = _finite_positive(c["C"], c[quantity])
+        if x.size == 0:
+            continue
+        fig.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", name=c["name"], line=dict(color=PALETTE[i % len(PALETTE)], width=2.2,
+                                                              dash=c.get("dash", "solid")),
+            hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>"
+                           f"C = %{{x:.3g}} FLOPs<br>{AXIS_TITLES[quantity]} = %{{y:.4g}}<extra></extra>")))
+    if reference_ratio and quantity == "tokens_per_param" and curves:
+        allc = np.concatenate([np.asarray(c["C"], float) for c in curves])
+        fig.add_trace(go.Scatter(x=[allc.min(), allc.max()], y=[reference_ratio] * 2, mode="lines",
+                                 name=f"{reference_ratio:g} tokens/param rule of thumb",
+                                 line=dict(color="#999", dash="dot", width=1.5),
+                                 hovertemplate=f"{reference_ratio:g} tokens per parameter<extra></extra>"))
+    if marker_C:
+        fig.add_vline(x=marker_C, line=dict(color="#555", dash="dash", width=1))
+    ylog = quantity != "loss"
+    return _layout(fig, title, AXIS_TITLES["C"], AXIS_TITLES[quantity], ylog=ylog)
+
+
+def single_variable_figure(curves: Sequence[dict]) -> go.Figure:
+    """Single-variable laws L(N) and L(D) on their own axis (count of parameters or tokens)."""
+    fig = go.Figure()
+    for i, c in enumerate(curves):
+        x, y = _finite_positive(c["x"], c["loss"])
+        fig.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", name=c["name"], line=dict(color=PALETTE[(i + 5) % len(PALETTE)], width=2.2),
+            hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>"
+                           f"{c['xlabel']} = %{{x:.3g}}<br>loss = %{{y:.4g}} nats/token<extra></extra>")))
+    return _layout(fig, "Single-variable laws: L(N) and L(D)", "Parameters N or tokens D (count)",
+                   AXIS_TITLES["loss"], ylog=False)
+
+
+def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float | None = None) -> go.Figure:
+    """Loss vs N at fixed compute C, with the optimum marked."""
+    fig = go.Figure()
+    x, y = _finite_positive(curve["N"], curve["loss"])
+    D = np.asarray(curve["D"], float)[: x.size]
+    fig.add_trace(go.Scatter(
+        x=x, y=y, mode="lines", name=f"isoFLOP C = {C:.3g}", customdata=D,
+        line=dict(color=PALETTE[0], width=2.4),
+        hovertemplate=(f"<b>{law_name}</b> ({citation})<br>N = %{{x:.3g}} params<br>D = %{{customdata:.3g}} tokens"
+                       "<br>loss = %{y:.4f} nats/token<extra></extra>")))
+    fig.add_trace(go.Scatter(
+        x=[curve["N_opt"]], y=[curve["loss_opt"]], mode="markers", name="compute-optimal N*",
+        marker=dict(size=12, color=PALETTE[1], symbol="star"),
+        hovertemplate="<b>optimum</b><br>N* = %{x:.3g} params<br>loss = %{y:.4f} nats/token<extra></extra>"))
+    if U is not None and np.isfinite(U):
+        n_one_epoch = C / (6.0 * U)  # models at least this large see the unique data at most once
+        fig.add_vline(x=n_one_epoch, line=dict(color="#999", dash="dot"),
+                      annotation_text="left of this line: repeats data", annotation_position="top left")
+    return _layout(fig, f"Loss vs model size at C = {C:.3g} FLOPs", AXIS_TITLES["N"], AXIS_TITLES["loss"],
+                   ylog=False)
+
+
+def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted compute-optimal frontiers") -> go.Figure:
+    """Observed loss vs compute, coloured by model size, with fitted frontier curves."""
+    fig = go.Figure()
+    C = runs["compute_flops"].to_numpy(float)
+    N = runs["n_params"].to_numpy(float)
+    fig.add_trace(go.Scatter(
+        x=C, y=runs["loss"], mode="markers", name="runs",
+        marker=dict(size=7, color=np.log10(N), colorscale="Viridis", showscale=True,
+                    colorbar=dict(title="log10 N", thickness=12)),
+        customdata=np.stack([runs["run_name"].astype(str), N, runs["n_tokens"].to_numpy(float)], axis=-1),
+        hovertemplate=("<b>%{customdata[0]}</b><br>N = %{customdata[1]:.3g} params<br>"
+                       "D = %{customdata[2]:.3g} tokens<br>C = %{x:.3g} FLOPs<br>loss = %{y:.4f}<extra></extra>")))
+    for i, f in enumerate(fitted):
+        x, y = _finite_positive(f["C"], f["loss"])
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f["name"],
+                                 line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2.2),
+                                 hovertemplate=f"<b>{f['name']}</b><br>C = %{{x:.3g}} FLOPs<br>"
+                                               "frontier loss = %{y:.4f}<extra></extra>"))
+    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    return _layout(fig, title, AXIS_TITLES["C"], "Final loss (nats/token)", ylog=False, height=440)
+
+
+def residuals_figure(runs, residuals: dict[str, np.ndarray]) -> go.Figure:
+    """Relative residuals (predicted/observed - 1, in %) vs compute for each fitted form."""
+    fig = go.Figure()
+    C = runs["compute_flops"].to_numpy(float)
+    for i, (name, r) in enumerate(residuals.items()):
+        fig.add_trace(go.Scatter(
+            x=C, y=100.0 * np.asarray(r, float), mode="markers", name=name,
+            marker=dict(size=6, color=PALETTE[(i + 1) % len(PALETTE)]),
+            customdata=runs["run_name"].astype(str),
+            hovertemplate=f"<b>%{{customdata}}</b> ({name})<br>C = %{{x:.3g}} FLOPs<br>"
+                          "residual = %{y:.2f}%<extra></extra>"))
+    fig.add_hline(y=0, line=dict(color="#555", width=1))
+    return _layout(fig, "Residuals: predicted / observed − 1", AXIS_TITLES["C"], "Residual (%)", ylog=False,
+                   height=340)

@@ -1,0 +1,139 @@
+"""Reading a user's CSV of runs into normalised columns, with messages that say what to fix.
+
+Normalised runs have: run_name, n_params (N), n_tokens (D), compute_flops (C = 6ND when not
+given), loss. The user maps their column names to these; tokens or compute may be given,
+and the other is derived with C = 6ND.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024   # 20 MiB
+MAX_ROWS = 200_000
+MIN_ROWS = 6                          # the Chinchilla form has 5 parameters
+
+# Column names recognised without mapping (lower-cased, stripped).
+GUESSES = {
+    "n_params": ("n_params", "params", "parameters", "n", "model size", "model_size", "num_params"),
+    "n_tokens": ("n_tokens", "tokens", "d", "training tokens", "training_tokens", "num_tokens"),
+    "compute_flops": ("compute_flops", "flops", "c", "compute", "training flop", "training flops",
+                      "training_flops"),
+    "loss": ("loss", "final_loss", "val_loss", "eval_loss", "train_loss"),
+    "run_name": ("run_name", "name", "run", "id", "model"),
+}
+
+
+class IngestError(ValueError):
+    """The upload cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    n_params: str
+    loss: str
+    n_tokens: str | None = None
+    compute_flops: str | None = None
+    run_name: str | None = None
+
+
+def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
+    """Parse uploaded CSV bytes into a DataFrame of strings; raise IngestError with a fix."""
+    if len(data) == 0:
+        raise IngestError("The file is empty. Upload a CSV with a header row and one row per run.")
+    if len(data) > max_bytes:
+        raise IngestError(f"The file is {len(data) / 2**20:.1f} MiB; the limit is {max_bytes / 2**20:.0f} MiB. "
+                          "Upload only the columns and runs you need.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise IngestError("The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload again.") from None
+    if "\x00" in text:
+        raise IngestError("The file contains binary data (NUL bytes); upload a plain-text CSV.")
+    sample = text[:65536]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        sep = dialect.delimiter
+    except csv.Error:
+        sep = ","
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                         nrows=MAX_ROWS + 1, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
+        raise IngestError(f"The file could not be read as CSV ({str(e).splitlines()[0][:200]}). "
+                          "Check that every row has the same number of fields.") from None
+    if len(df) > MAX_ROWS:
+        raise IngestError(f"The file has more than {MAX_ROWS:,} rows; split it or keep the runs you need.")
+    if df.shape[1] < 2:
+        raise IngestError("Only one column was found. Use commas (or semicolons / tabs) between columns "
+                          "and include at least parameters and loss.")
+    cols = [str(c).strip() for c in df.columns]
+    dup = sorted({c for c in cols if cols.count(c) > 1})
+    if dup or any(c.startswith("Unnamed:") for c in cols) or len(set(c.lower() for c in cols)) < len(cols):
+        raise IngestError("The header has duplicated or empty column names "
+                          f"({', '.join(dup) or 'blank'}). Give every column a unique name.")
+    df.columns = cols
+    if len(df) == 0:
+        raise IngestError("The file has a header but no runs.")
+    return df
+
+
+def guess_mapping(columns) -> dict[str, str | None]:
+    lower = {str(c).strip().lower(): c for c in columns}
+    out: dict[str, str | None] = {}
+    for target, names in GUESSES.items():
+        out[target] = next((lower[n] for n in names if n in lower), None)
+    return out
+
+
+def _numeric(df: pd.DataFrame, col: str, what: str) -> np.ndarray:
+    raw = df[col].astype(str).str.strip()
+    bad_formula = raw.str.match(r"^[=+@]").fillna(False) & ~raw.str.match(r"^\+?\d").fillna(False)
+    if bad_formula.any():
+        i = int(np.flatnonzero(bad_formula.values)[0])
+        raise IngestError(f"Column '{col}' ({what}) row {i + 2} holds a formula ('{raw.iloc[i][:30]}'); "
+                          "export values, not formulas.")
+    vals = pd.to_numeric(raw.str.replace("_", "", regex=False), errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(vals)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise IngestError(f"Column '{col}' ({what}) has {int(bad.sum())} non-numeric, empty, NaN or infinite "
+                          f"values, first at row {i + 2} ('{raw.iloc[i][:30]}'). Fix or remove those rows.")
+    nonpos = vals <= 0
+    if nonpos.any():
+        i = int(np.flatnonzero(nonpos)[0])
+        raise IngestError(f"Column '{col}' ({what}) has {int(nonpos.sum())} zero or negative values, first at "
+                          f"row {i + 2} ({vals[i]:g}). Scaling laws need positive values.")
+    return vals
+
+
+def normalise(df: pd.DataFrame, m: Mapping, min_rows: int = MIN_ROWS) -> pd.DataFrame:
+    """Mapped, validated runs: run_name, n_params, n_tokens, compute_flops, loss."""
+    for target, col in (("model parameters", m.n_params), ("loss", m.loss), ("training tokens", m.n_tokens),
+                        ("training compute", m.compute_flops), ("run name", m.run_name)):
+        if col is not None and col not in df.columns:
+            raise IngestError(f"Column '{col}' chosen for {target} is not in the file; "
+                              f"its columns are: {', '.join(map(str, df.columns))[:300]}.")
+    if m.n_tokens is None and m.compute_flops is None:
+        raise IngestError("Map either a training-tokens column or a training-compute (FLOPs) column.")
+    if len(df) < min_rows:
+        raise IngestError(f"The file has {len(df)} runs; fitting needs at least {min_rows} "
+                          "(more runs than the law has parameters).")
+    N = _numeric(df, m.n_params, "model parameters")
+    loss = _numeric(df, m.loss, "loss")
+    if m.n_tokens is not None:
+        D = _numeric(df, m.n_tokens, "training tokens")
+        C = _numeric(df, m.compute_flops, "training compute") if m.compute_flops else 6.0 * N * D
+    else:
+        C = _numeric(df, m.compute_flops, "training compute")
+        D = C / (6.0 * N)
+    if np.any(loss > 100):
+        raise IngestError("Some losses exceed 100: the loss column should be cross-entropy in nats per token.")
+    names = (df[m.run_name].astype(str).str.slice(0, 80) if m.run_name
+             else pd.Series([f"run {i + 1}" for i in range(len(df))]))
+    return pd.DataFrame({"run_name": names.to_numpy(), "n_params": N, "n_tokens": D, "compute_flops": C,
+                         "loss": loss})

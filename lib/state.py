@@ -1,0 +1,159 @@
+"""Page views as URL query parameters: decode with validation, encode only non-defaults.
+
+Each page declares its fields. ``decode`` turns raw query parameters (every key may repeat)
+into values plus human-readable notices; anything unknown, malformed or out of range falls
+back to the default (or is clamped) and says so. ``encode`` writes the non-default values
+back, so links stay short and every view is a link. Pure Python, no Streamlit.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+MAX_VALUE_LEN = 200
+# Query parameters Streamlit itself understands; never reported as unknown.
+STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    kind: str                  # "log10" | "float" | "int" | "choice" | "multi"
+    default: Any
+    lo: float | None = None    # for log10: exponent bounds; for float/int: value bounds
+    hi: float | None = None
+    step: float | None = None  # for log10: grid step in decades
+    choices: tuple = ()
+    label: str = ""
+    allow_inf: bool = False    # for log10: a last option "unlimited" (math.inf)
+
+    def options(self) -> list[float]:
+        """The grid a log10 field snaps to (its widget's options)."""
+        n = int(round((self.hi - self.lo) / self.step))
+        grid = [round(self.lo + i * self.step, 6) for i in range(n + 1)]
+        return grid + [math.inf] if self.allow_inf else grid
+
+
+def fmt_sci(x: float, digits: int = 3) -> str:
+    """Compact scientific notation for URLs and labels: 1e21, 3.16e21."""
+    if x == 0 or not math.isfinite(x):
+        return str(x)
+    s = f"{x:.{digits}g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        return f"{mant}e{int(exp)}"
+    return s
+
+
+def _parse_float(s: str) -> float:
+    v = float(s.strip())
+    if not math.isfinite(v):
+        raise ValueError("not finite")
+    return v
+
+
+def _decode_one(f: Field, raw: str, notices: list[str]):
+    label = f.label or f.key
+    if len(raw) > MAX_VALUE_LEN:
+        notices.append(f"'{f.key}' was too long and was ignored; using the default {label}.")
+        return f.default
+    try:
+        if f.kind == "log10":
+            if f.allow_inf and raw.strip().lower() in ("inf", "unlimited"):
+                return math.inf
+            v = _parse_float(raw)
+            if v <= 0:
+                raise ValueError("not positive")
+            x = math.log10(v)
+            grid = [g for g in f.options() if math.isfinite(g)]
+            if x < f.lo or x > f.hi:
+                x = min(max(x, f.lo), f.hi)
+                notices.append(f"{label} {raw!s} is outside {fmt_sci(10 ** f.lo)}–{fmt_sci(10 ** f.hi)}; "
+                               f"clamped to {fmt_sci(10 ** x)}.")
+            snapped = min(grid, key=lambda g: abs(g - x))
+            # Keep a value typed into a link exactly (to 3 significant digits) unless it is on the grid.
+            return snapped if abs(snapped - x) < 1e-9 else float(math.log10(float(fmt_sci(10 ** x))))
+        if f.kind in ("float", "int"):
+            v = _parse_float(raw)
+            if f.kind == "int":
+                if v != int(v):
+                    raise ValueError("not an integer")
+                v = int(v)
+            if (f.lo is not None and v < f.lo) or (f.hi is not None and v > f.hi):
+                clamped = min(max(v, f.lo), f.hi)
+                notices.append(f"{label} {raw} is outside {f.lo:g}–{f.hi:g}; clamped to {clamped:g}.")
+                v = type(v)(clamped)
+            return v
+        if f.kind == "choice":
+            if raw in f.choices:
+                return raw
+            notices.append(f"Unknown {label} '{raw[:60]}'; showing the default.")
+            return f.default
+        if f.kind == "multi":
+            items = [s for s in raw.split(",") if s]
+            good = [s for s in dict.fromkeys(items) if s in f.choices]
+            bad = [s for s in items if s not in f.choices]
+            if bad:
+                shown = ", ".join(f"'{b[:40]}'" for b in bad[:5])
+                notices.append(f"Ignored unknown {label}: {shown}.")
+            return tuple(good) if good else tuple(f.default)
+    except (ValueError, OverflowError):
+        notices.append(f"'{f.key}' value '{raw[:60]}' is not valid; using the default {label}.")
+        return f.default
+    raise ValueError(f"unknown field kind {f.kind!r}")
+
+
+def decode(params: Mapping[str, Sequence[str] | str], fields: Sequence[Field]) -> tuple[dict, list[str]]:
+    """Validated values for every field, and notices for what was ignored, clamped or unknown."""
+    notices: list[str] = []
+    by_key = {f.key: f for f in fields}
+    values = {f.key: f.default for f in fields}
+    for key, raw in params.items():
+        seq = [raw] if isinstance(raw, str) else list(raw)
+        if key in STREAMLIT_KEYS:
+            continue
+        if key not in by_key:
+            shown = key if len(key) <= 40 else key[:40] + "…"
+            notices.append(f"Ignored unknown URL parameter '{shown}'.")
+            continue
+        if not seq:
+            continue
+        if len(seq) > 1:
+            notices.append(f"'{key}' was given {len(seq)} times; using the last one.")
+        values[key] = _decode_one(by_key[key], str(seq[-1]), notices)
+    return values, notices
+
+
+def encode_value(f: Field, v) -> str:
+    if f.kind == "log10":
+        return "inf" if math.isinf(v) else fmt_sci(10 ** v)
+    if f.kind == "multi":
+        return ",".join(v)
+    if f.kind == "float":
+        return f"{v:.6g}"
+    return str(v)
+
+
+def encode(values: Mapping[str, Any], fields: Sequence[Field]) -> dict[str, str]:
+    """Query parameters for the non-default values, in field order."""
+    out = {}
+    for f in fields:
+        v = values.get(f.key, f.default)
+        if f.kind == "multi":
+            same = tuple(v) == tuple(f.default)
+        elif f.kind in ("log10", "float") and (math.isinf(v) or math.isinf(f.default)):
+            same = v == f.default
+        elif f.kind in ("log10", "float"):
+            same = math.isclose(float(v), float(f.default), rel_tol=1e-9, abs_tol=1e-12)
+        else:
+            same = v == f.default
+        if not same:
+            out[f.key] = encode_value(f, v)
+    return out
+
+
+def is_slug(s: str) -> bool:
+    return bool(_SLUG.match(s))

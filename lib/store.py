@@ -1,0 +1,328 @@
+"""The DuckDB stores: the published store built from ``data/``, and the user store of imports.
+
+* The published store is rebuilt from the cited text files in ``data/`` whenever their hash
+  changes. It is built into a temporary file and moved into place in one rename, so a
+  reader never sees half a build, and it is opened read-only when serving.
+* User datasets live in a separate file. An import is one transaction: it lands whole or
+  not at all. Every query uses ``?`` parameters; no SQL is built from user values.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .laws import Law, make_law
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+
+
+def var_dir() -> Path:
+    d = Path(os.environ.get("SCALING_EXPLORER_VAR", ROOT / "var"))
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+# ---- reading data/ ---------------------------------------------------------------------------
+
+def _source_files(data_dir: Path) -> list[Path]:
+    return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix in (".toml", ".csv"))
+
+
+def data_hash(data_dir: Path = DATA_DIR) -> str:
+    h = hashlib.sha256()
+    for p in _source_files(data_dir):
+        h.update(p.relative_to(data_dir).as_posix().encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def load_sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    with open(data_dir / "sources.toml", "rb") as f:
+        rows = tomllib.load(f)["source"]
+    df = pd.DataFrame(rows)
+    for col in ("source_id", "short", "authors", "year", "title", "arxiv_id", "url", "licence", "notes"):
+        if col not in df:
+            df[col] = ""
+    return df[["source_id", "short", "authors", "year", "title", "arxiv_id", "url", "licence", "notes"]]
+
+
+_LAW_META = ("name", "form", "source", "locator", "variable", "compute_unit", "model_scale",
+             "param_convention", "compute_convention", "dataset", "verified", "check", "notes")
+
+
+def load_laws_table(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    with open(data_dir / "laws.toml", "rb") as f:
+        rows = tomllib.load(f)["law"]
+    out = []
+    for r in rows:
+        rec = {"slug": r["slug"]}
+        for k in _LAW_META:
+            rec[k] = r.get(k, True if k == "verified" else "")
+        rec["params_json"] = json.dumps(r["params"], sort_keys=True)
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def load_tables_meta(data_dir: Path = DATA_DIR) -> list[dict]:
+    with open(data_dir / "tables.toml", "rb") as f:
+        return tomllib.load(f)["table"]
+
+
+# ---- the published store -------------------------------------------------------------------
+
+def _validate(sources: pd.DataFrame, laws: pd.DataFrame, tables: list[dict], data_dir: Path) -> None:
+    ids = set(sources["source_id"])
+    if len(ids) != len(sources):
+        raise ValueError("duplicate source_id in data/sources.toml")
+    if laws["slug"].duplicated().any():
+        raise ValueError("duplicate law slug in data/laws.toml")
+    for _, r in laws.iterrows():
+        if r["source"] not in ids:
+            raise ValueError(f"law {r['slug']}: unknown source {r['source']!r}")
+        if not str(r["locator"]).strip():
+            raise ValueError(f"law {r['slug']}: no locator")
+        make_law(r["slug"], r["form"], json.loads(r["params_json"]))  # checks parameter names
+    for t in tables:
+        if t["source"] not in ids or not t.get("locator"):
+            raise ValueError(f"table {t['id']}: needs a known source and a locator")
+        if not (data_dir / "tables" / f"{t['id']}.csv").exists():
+            raise ValueError(f"table {t['id']}: data/tables/{t['id']}.csv missing")
+
+
+def build_published(db_path: Path, data_dir: Path = DATA_DIR) -> str:
+    """Build the published store at db_path from data_dir; returns the data hash."""
+    sources = load_sources(data_dir)
+    laws = load_laws_table(data_dir)
+    tables = load_tables_meta(data_dir)
+    _validate(sources, laws, tables, data_dir)
+    digest = data_hash(data_dir)
+    tmp = db_path.with_suffix(".duckdb.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.register("src_df", sources.sort_values("source_id").reset_index(drop=True))
+        con.execute("CREATE TABLE sources AS SELECT * FROM src_df")
+        con.register("law_df", laws.sort_values("slug").reset_index(drop=True))
+        con.execute("CREATE TABLE laws AS SELECT * FROM law_df")
+        meta = pd.DataFrame([{k: t.get(k, "") for k in ("id", "title", "source", "locator", "notes")}
+                             for t in sorted(tables, key=lambda t: t["id"])])
+        con.register("tbl_meta", meta)
+        con.execute("CREATE TABLE published_tables AS SELECT * FROM tbl_meta")
+        rows = []
+        for t in tables:
+            df = pd.read_csv(data_dir / "tables" / f"{t['id']}.csv", dtype=str, keep_default_na=False)
+            df.insert(0, "table_id", t["id"])
+            df.insert(1, "row_no", range(len(df)))
+            long_t = df.melt(id_vars=["table_id", "row_no"], var_name="column", value_name="value")
+            long_t.insert(2, "col_no", long_t["column"].map({c: i for i, c in enumerate(df.columns)}))
+            rows.append(long_t)
+        long = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+            columns=["table_id", "row_no", "col_no", "column", "value"])
+        con.register("tbl_rows", long)
+        con.execute("CREATE TABLE table_cells AS SELECT * FROM tbl_rows")
+        con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+        con.execute("INSERT INTO meta VALUES ('data_hash', ?)", [digest])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, db_path)
+    return digest
+
+
+def published_path() -> Path:
+    return var_dir() / "published.duckdb"
+
+
+_build_lock = threading.Lock()
+
+
+def ensure_published(db_path: Path | None = None, data_dir: Path = DATA_DIR) -> Path:
+    """Rebuild the published store if it is missing or its data hash differs from data/."""
+    db_path = db_path or published_path()
+    with _build_lock:
+        want = data_hash(data_dir)
+        have = None
+        if db_path.exists():
+            try:
+                with duckdb.connect(str(db_path), read_only=True) as con:
+                    have = con.execute("SELECT value FROM meta WHERE key = 'data_hash'").fetchone()[0]
+            except (duckdb.Error, TypeError):
+                have = None
+        if have != want:
+            build_published(db_path, data_dir)
+    return db_path
+
+
+def connect_published(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(ensure_published(db_path)), read_only=True)
+
+
+def store_checksum(con: duckdb.DuckDBPyConnection) -> str:
+    """A checksum of a store's content (every table, rows in a fixed order)."""
+    h = hashlib.sha256()
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name").fetchall()]
+    for name in names:
+        df = con.table(name).df()
+        df = df.sort_values(list(df.columns), kind="stable").reset_index(drop=True) if len(df) else df
+        h.update(name.encode())
+        h.update(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
+    return h.hexdigest()
+
+
+# ---- queries on the published store -------------------------------------------------------
+
+def laws_df(con) -> pd.DataFrame:
+    return con.execute(
+        "SELECT l.*, s.short AS citation, s.arxiv_id, s.url, s.title AS paper_title "
+        "FROM laws l JOIN sources s ON l.source = s.source_id ORDER BY l.slug").df()
+
+
+def sources_df(con) -> pd.DataFrame:
+    return con.execute("SELECT * FROM sources ORDER BY year, source_id").df()
+
+
+def tables_df(con) -> pd.DataFrame:
+    return con.execute(
+        "SELECT t.id, t.title, t.locator, t.notes, s.short AS citation, s.url FROM published_tables t "
+        "JOIN sources s ON t.source = s.source_id ORDER BY t.id").df()
+
+
+def table_rows(con, table_id: str) -> pd.DataFrame:
+    long = con.execute("SELECT row_no, \"column\", value FROM table_cells WHERE table_id = ? ORDER BY row_no, col_no",
+                       [table_id]).df()
+    if long.empty:
+        return pd.DataFrame()
+    order = list(dict.fromkeys(long["column"]))
+    wide = long.pivot(index="row_no", columns="column", values="value")
+    return wide[order].reset_index(drop=True)
+
+
+def row_to_law(r) -> Law:
+    return make_law(
+        r["slug"], r["form"], json.loads(r["params_json"]), name=r["name"], source_id=r["source"],
+        citation=r.get("citation", ""), locator=r["locator"], variable=r["variable"] or "",
+        compute_unit=r["compute_unit"] or "FLOP", model_scale=r["model_scale"] or "N",
+        param_convention=r["param_convention"], compute_convention=r["compute_convention"],
+        dataset=r["dataset"], verified=bool(r["verified"]), notes=r["notes"])
+
+
+def load_laws(con) -> dict[str, Law]:
+    return {r["slug"]: row_to_law(r) for _, r in laws_df(con).iterrows()}
+
+
+# ---- the user store --------------------------------------------------------------------------
+
+USER_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS datasets (id VARCHAR PRIMARY KEY, name VARCHAR, note VARCHAR, "
+    "n_rows INTEGER, source_columns VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp)",
+    "CREATE TABLE IF NOT EXISTS runs (dataset_id VARCHAR, row_no INTEGER, run_name VARCHAR, "
+    "n_params DOUBLE, n_tokens DOUBLE, compute_flops DOUBLE, loss DOUBLE)",
+)
+
+
+def user_path() -> Path:
+    return var_dir() / "user.duckdb"
+
+
+def connect_user(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(db_path or user_path()))
+    for stmt in USER_SCHEMA:
+        con.execute(stmt)
+    return con
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    dataset_id: str
+    created: bool
+    n_rows: int
+
+
+RUN_COLUMNS = ("run_name", "n_params", "n_tokens", "compute_flops", "loss")
+
+
+def content_id(runs: pd.DataFrame) -> str:
+    """Content hash of normalised runs: the same runs give the same id on every server."""
+    canon = runs[list(RUN_COLUMNS)].to_csv(index=False, float_format="%.17g")
+    return hashlib.sha256(canon.encode()).hexdigest()[:16]
+
+
+def import_runs(con, runs: pd.DataFrame, name: str, note: str = "", source_columns: dict | None = None,
+                _fail_after_dataset_row: bool = False) -> ImportResult:
+    """Store normalised runs under their content hash, in one transaction."""
+    missing = [c for c in RUN_COLUMNS if c not in runs]
+    if missing:
+        raise ValueError(f"runs lack columns {missing}")
+    ds_id = content_id(runs)
+    cur = con.cursor()
+    try:
+        if cur.execute("SELECT 1 FROM datasets WHERE id = ?", [ds_id]).fetchone():
+            return ImportResult(ds_id, False, len(runs))
+        df = runs[list(RUN_COLUMNS)].copy()
+        df.insert(0, "row_no", np.arange(len(df), dtype=np.int32))
+        df.insert(0, "dataset_id", ds_id)
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("INSERT INTO datasets (id, name, note, n_rows, source_columns) VALUES (?, ?, ?, ?, ?)",
+                        [ds_id, name[:200], note[:2000], len(df), json.dumps(source_columns or {})])
+            if _fail_after_dataset_row:
+                raise RuntimeError("simulated failure mid-import")
+            cur.register("incoming_runs", df)
+            cur.execute("INSERT INTO runs SELECT dataset_id, row_no, run_name, n_params, n_tokens, "
+                        "compute_flops, loss FROM incoming_runs")
+            cur.unregister("incoming_runs")
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return ImportResult(ds_id, True, len(df))
+    finally:
+        cur.close()
+
+
+def list_datasets(con) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        return cur.execute("SELECT id, name, note, n_rows, created_at FROM datasets ORDER BY created_at DESC").df()
+    finally:
+        cur.close()
+
+
+def get_runs(con, dataset_id: str) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        return cur.execute("SELECT run_name, n_params, n_tokens, compute_flops, loss FROM runs "
+                           "WHERE dataset_id = ? ORDER BY row_no", [dataset_id]).df()
+    finally:
+        cur.close()
+
+
+def dataset_name(con, dataset_id: str) -> str | None:
+    cur = con.cursor()
+    try:
+        row = cur.execute("SELECT name FROM datasets WHERE id = ?", [dataset_id]).fetchone()
+        return row[0] if row else None
+    finally:
+        cur.close()
+
+
+
+if __name__ == "__main__":
+    path = ensure_published()
+    with duckdb.connect(str(path), read_only=True) as _con:
+        n_laws = _con.execute("SELECT count(*) FROM laws").fetchone()[0]
+        n_src = _con.execute("SELECT count(*) FROM sources").fetchone()[0]
+    print(f"published store ready: {path} ({n_laws} laws from {n_src} papers)")

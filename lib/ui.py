@@ -1,0 +1,160 @@
+"""The one module that knows Streamlit: cached store handles, cached computations keyed by
+primitives, and widgets seeded from (and written back to) the URL."""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import streamlit as st
+
+from . import allocation, store
+from .laws import Law
+from .state import Field, decode, encode, fmt_sci
+
+
+# ---- stores --------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner="Building the published store from data/ …")
+def published_con():
+    return store.connect_published()
+
+
+@st.cache_resource
+def user_con():
+    return store.connect_user()
+
+
+def pub_cursor():
+    return published_con().cursor()
+
+
+@st.cache_data(show_spinner=False)
+def published_laws() -> dict[str, Law]:
+    with pub_cursor() as cur:
+        return store.load_laws(cur)
+
+
+@st.cache_data(show_spinner=False)
+def laws_table():
+    with pub_cursor() as cur:
+        return store.laws_df(cur)
+
+
+@st.cache_data(show_spinner=False)
+def sources_table():
+    with pub_cursor() as cur:
+        return store.sources_df(cur)
+
+
+@st.cache_data(show_spinner=False)
+def tables_index():
+    with pub_cursor() as cur:
+        return store.tables_df(cur)
+
+
+@st.cache_data(show_spinner=False)
+def published_table(table_id: str):
+    with pub_cursor() as cur:
+        return store.table_rows(cur, table_id)
+
+
+# ---- cached computations -------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def frontier(slug: str, log_c_lo: float, log_c_hi: float, U: float = math.inf, n: int = 60) -> dict:
+    law = published_laws()[slug]
+    return allocation.compute_optimal(law, np.logspace(log_c_lo, log_c_hi, n), U)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def isoflop(slug: str, C: float, U: float = math.inf) -> dict:
+    return allocation.isoflop_curve(published_laws()[slug], C, U)
+
+
+# ---- URL-bound views -----------------------------------------------------------------------
+
+def wkey(page: str, f: Field) -> str:
+    return f"{page}.{f.key}"
+
+
+def url_view(page: str, fields: Sequence[Field]) -> None:
+    """Seed the page's widget state from the URL when it is not yet set (first run, new tab,
+    shared link); show a notice for anything in the URL that was ignored or clamped."""
+    ss = st.session_state
+    if all(wkey(page, f) in ss for f in fields):
+        return
+    raw = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    values, notices = decode(raw, fields)
+    for f in fields:
+        v = values[f.key]
+        ss[wkey(page, f)] = list(v) if f.kind == "multi" else v
+    if notices:
+        st.warning("Some link parameters were not used:\n\n" + "\n".join(f"- {n}" for n in notices)
+                   + "\n\nThe page opened with defaults for those.", icon="⚠️")
+
+
+def current_values(page: str, fields: Sequence[Field]) -> dict:
+    ss = st.session_state
+    return {f.key: (tuple(ss[wkey(page, f)]) if f.kind == "multi" else ss[wkey(page, f)]) for f in fields}
+
+
+def sync_url(page: str, fields: Sequence[Field]) -> dict:
+    """Write the non-default widget values to the URL; return the current values."""
+    values = current_values(page, fields)
+    want = encode(values, fields)
+    have = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    if want != have:
+        st.query_params.from_dict(want)
+    return values
+
+
+def log_slider(page: str, f: Field, unit: str, container=st, help: str | None = None):
+    def fmt(x):
+        return "unlimited" if math.isinf(x) else f"{fmt_sci(10 ** x, 2)} {unit}"
+    options = f.options()
+    current = st.session_state.get(wkey(page, f))
+    if current is not None and current not in options:   # an exact value from a link
+        options = sorted(options + [current])
+    return container.select_slider(f.label, options=options, key=wkey(page, f), format_func=fmt, help=help)
+
+
+def human(x: float, unit: str = "") -> str:
+    """1.2e10 → '12.0 B'; for counts of parameters and tokens."""
+    if x is None or not np.isfinite(x):
+        return "—"
+    for div, suf in ((1e15, " P"), (1e12, " T"), (1e9, " B"), (1e6, " M"), (1e3, " k")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suf}{unit}"
+    return f"{x:.3g}{(' ' + unit) if unit else ''}"
+
+
+# ---- runs and fits -------------------------------------------------------------------------
+
+DEMO_ID = "demo"
+DEMO_LAW = "hoffmann2022-eq10-unrounded"
+
+
+def dataset_ids() -> list[str]:
+    return [DEMO_ID] + list(store.list_datasets(user_con())["id"])
+
+
+def dataset_label(ds: str) -> str:
+    if ds == DEMO_ID:
+        return f"Demo: synthetic runs from {DEMO_LAW} with 1% noise (seed 0)"
+    return f"{store.dataset_name(user_con(), ds) or '?'} ({ds})"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def runs(ds: str):
+    if ds == DEMO_ID:
+        from .demo import demo_runs
+        return demo_runs(published_laws()[DEMO_LAW])
+    return store.get_runs(user_con(), ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def fit(ds: str, model: str):
+    from .fitting import fit_law
+    r = runs(ds)
+    return fit_law(model, r["n_params"].to_numpy(), r["n_tokens"].to_numpy(), r["loss"].to_numpy())

@@ -1,0 +1,43 @@
+"""Data: the stored sources, laws and published tables, with citations; CSV download."""
+import streamlit as st
+
+from lib import ui
+from lib.state import Field
+
+PAGE = "data"
+tables = ui.tables_index()
+FIELDS = (
+    Field("view", "choice", "laws", choices=("laws", "sources", "tables"), label="view"),
+    Field("table", "choice", tables["id"].iloc[0], choices=tuple(tables["id"]), label="table"),
+)
+st.title("Data")
+st.caption("Everything in the published store, each row with its paper and locator. Built from the cited text "
+           "files in data/; numbers marked UNVERIFIED could not be checked against the paper text.")
+ui.url_view(PAGE, FIELDS)
+st.radio("Show", FIELDS[0].choices, key=ui.wkey(PAGE, FIELDS[0]), horizontal=True, format_func=str.capitalize)
+view = st.session_state[ui.wkey(PAGE, FIELDS[0])]
+link = {"url": st.column_config.LinkColumn("paper", display_text="arXiv")}
+if view == "laws":
+    df = ui.laws_table()[["slug", "name", "citation", "locator", "form", "params_json", "verified", "check",
+                          "param_convention", "compute_convention", "dataset", "notes", "url"]]
+elif view == "sources":
+    df = ui.sources_table()
+else:
+    st.selectbox("Table", list(tables["id"]), key=ui.wkey(PAGE, FIELDS[1]),
+                 format_func=lambda t: f"{tables.set_index('id').loc[t, 'citation']}, "
+                                       f"{tables.set_index('id').loc[t, 'locator']}: "
+                                       f"{tables.set_index('id').loc[t, 'title']}")
+    meta = tables.set_index("id").loc[st.session_state[ui.wkey(PAGE, FIELDS[1])]]
+    st.markdown(f"**{meta['title']}** — {meta['citation']}, {meta['locator']} ([paper]({meta['url']}))")
+    if meta["notes"]:
+        st.caption(meta["notes"])
+    df = ui.published_table(meta.name)
+if view != "tables":
+    # keep the table widget state alive so its URL value survives switching views
+    st.session_state[ui.wkey(PAGE, FIELDS[1])] = st.session_state[ui.wkey(PAGE, FIELDS[1])]
+v = ui.sync_url(PAGE, FIELDS)
+query = st.text_input("Filter rows (text match in any column)", key="data.filter", max_chars=100)
+if query:
+    df = df[df.astype(str).apply(lambda col: col.str.contains(query, case=False, regex=False)).any(axis=1)]
+st.dataframe(df, hide_index=True, column_config=link)
+st.download_button(f"Download {view} (CSV)", df.to_csv(index=False), f"scaling_explorer_{view}.csv", "text/csv")
