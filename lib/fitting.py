@@ -228,3 +228,14 @@ def fit_law(model: str, N, D, loss, n_refine: int = 64, delta: float = HUBER_DEL
                      n_at_best=int(n_at_best), at_bounds=at_bounds,
                      residual_rms=float(np.sqrt(np.mean(r * r))), residual_max_abs=float(np.max(np.abs(r))),
                      message=str(best.message), warnings=tuple(warnings))
+
+
+def fit_power_law(x, y) -> tuple[float, float, float]:
+    """Least squares of log y on log x: y = coef · x^exponent; returns (coef, exponent, R²)."""
+    lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+    if lx.size < 2 or np.ptp(lx) == 0:
+        raise FitError("a power law needs at least two distinct x values")
+    slope, intercept = np.polyfit(lx, ly, 1)
+    resid = ly - (intercept + slope * lx)
+    r2 = 1.0 - resid.var() / ly.var() if ly.var() > 0 else 1.0
+    return float(np.exp(intercept)), float(slope), float(r2)

@@ -71,9 +71,10 @@ def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
     if df.shape[1] < 2:
         raise IngestError("Only one column was found. Use commas (or semicolons / tabs) between columns "
                           "and include at least parameters and loss.")
-    cols = [str(c).strip() for c in df.columns]
+    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    cols = [str(c).strip() for c in header]
     dup = sorted({c for c in cols if cols.count(c) > 1})
-    if dup or any(c.startswith("Unnamed:") for c in cols) or len(set(c.lower() for c in cols)) < len(cols):
+    if dup or "" in cols or len(set(c.lower() for c in cols)) < len(cols) or len(cols) != df.shape[1]:
         raise IngestError("The header has duplicated or empty column names "
                           f"({', '.join(dup) or 'blank'}). Give every column a unique name.")
     df.columns = cols

@@ -1,0 +1,121 @@
+"""One AppTest per page, driven through URL parameters, plus hostile links."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+
+def run_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def charts(at):
+    return at.get("plotly_chart")
+
+
+def test_laws_page_from_url():
+    at = run_page("laws", laws="kaplan2020-lcmin,hoffmann2022-eq10,kaplan2020-ln", C="1e22")
+    assert at.multiselect[0].value == ["kaplan2020-lcmin", "hoffmann2022-eq10", "kaplan2020-ln"]
+    assert at.select_slider[0].value == 22.0
+    assert len(charts(at)) == 5   # four frontier panels + the single-variable L(N) panel
+    assert not at.warning
+    table = at.dataframe[0].value
+    assert list(table["law"]) == ["Kaplan L(C_min), compute-efficient frontier",
+                                  "Chinchilla Approach 3 (Eq. 10, as printed)", "Kaplan L(N), converged, data-unlimited"]
+    row = table[table["law"].str.startswith("Chinchilla")].iloc[0]
+    assert row["C (FLOPs)"] == pytest.approx(1e22)
+    assert 6 * row["N*"] * row["D*"] == pytest.approx(1e22, rel=1e-9)
+
+
+def test_laws_page_hostile_url_opens_with_defaults():
+    at = run_page("laws", laws="<script>alert(1)</script>", C="1e99", zzz="1")
+    assert at.multiselect[0].value == ["hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt",
+                                       "deepseek2024-alloc"]
+    assert at.select_slider[0].value == 27.0
+    text = at.warning[0].value
+    assert "Ignored unknown laws" in text and "clamped" in text and "'zzz'" in text
+    assert "<script>" not in "".join(m.value for m in at.markdown)
+
+
+def test_planner_from_url_and_slider_updates_url():
+    at = run_page("planner", law="muennighoff2023-c4", C="1e22", U="25e9", gpus="512")
+    assert at.selectbox[0].value == "muennighoff2023-c4"
+    assert at.number_input[0].value == 512
+    m = {x.label: x.value for x in at.metric}
+    assert m["N* (parameters)"] == "7.03 B"
+    assert m["D* (tokens)"] == "237 B"
+    assert m["Epochs over unique data"] == "9.49"
+    assert len(charts(at)) == 1
+    at.select_slider[0].set_value(24.0).run()
+    assert at.query_params["C"] == ["1e24"]
+    assert {x.label: x.value for x in at.metric}["N* (parameters)"] != "7.03 B"
+    at.select_slider[0].set_value(23.0).run()      # the default: dropped from the link
+    assert "C" not in at.query_params and at.query_params["law"] == ["muennighoff2023-c4"]
+
+
+def test_planner_warns_when_law_ignores_repetition():
+    at = run_page("planner", law="hoffmann2022-eq10", C="1e24", U="1e11")
+    assert any("epochs" in w.value and "Muennighoff" in w.value for w in at.warning)
+
+
+def test_planner_bad_numbers_are_clamped_with_notice():
+    at = run_page("planner", mfu="0", gpus="abc", price="-4")
+    assert at.number_input[0].value == 1024
+    assert at.number_input[2].value == pytest.approx(0.01)
+    assert "clamped" in at.warning[0].value and "not valid" in at.warning[0].value
+    assert not at.error
+
+
+def test_fit_page_demo_fits_and_reports_diagnostics():
+    at = run_page("fit")
+    assert at.selectbox[0].value == "demo"
+    params = at.dataframe[0].value
+    assert set(params["form"]) == {"chinchilla", "kaplan_nd"}
+    assert (params["converged"]).all()
+    assert len(charts(at)) == 3
+
+
+def test_fit_page_opens_a_stored_dataset_by_link():
+    from lib import store
+    rng = np.random.default_rng(7)
+    N = np.repeat(np.logspace(7, 9.5, 6), 3)
+    D = N * np.tile([10.0, 20.0, 40.0], 6)
+    L = 1.8 + 480 / N ** 0.35 + 2100 / D ** 0.37 + rng.normal(0, 0.002, N.size)
+    runs = pd.DataFrame({"run_name": [f"team run {i}" for i in range(N.size)], "n_params": N, "n_tokens": D,
+                         "compute_flops": 6 * N * D, "loss": L})
+    with store.connect_user() as con:
+        ds = store.import_runs(con, runs, "team sweep").dataset_id
+    at = run_page("fit", ds=ds, forms="chinchilla")
+    assert at.selectbox[0].value == ds
+    params = at.dataframe[0].value
+    assert list(params["form"]) == ["chinchilla"]
+    assert float(params["alpha"].iloc[0]) == pytest.approx(0.35, abs=0.05)
+
+
+def test_fit_page_unknown_dataset_falls_back_to_demo():
+    at = run_page("fit", ds="deadbeef00000000")
+    assert at.selectbox[0].value == "demo"
+    assert "Unknown dataset" in at.warning[0].value
+
+
+def test_data_page_tables_from_url():
+    at = run_page("data", view="tables", table="hoffmann2022_tableA3")
+    df = at.dataframe[0].value
+    assert len(df) == 9
+    assert "typo" in " ".join(c.value for c in at.caption)
+    assert df.loc[df["parameters"] == "175 Billion", "approach3_flops"].item() == "1.26e+24"
+
+
+def test_data_page_laws_carry_locators():
+    at = run_page("data")
+    df = at.dataframe[0].value
+    assert df["locator"].str.len().gt(0).all() and len(df) >= 10
