@@ -56,10 +56,10 @@ def test_planner_from_url_and_slider_updates_url():
     assert m["Epochs over unique data"] == "9.49"
     assert len(charts(at)) == 1
     at.select_slider[0].set_value(24.0).run()
-    assert at.query_params["C"] == ["1e24"]
+    assert at.query_params["C"] in ("1e24", ["1e24"])
     assert {x.label: x.value for x in at.metric}["N* (parameters)"] != "7.03 B"
     at.select_slider[0].set_value(23.0).run()      # the default: dropped from the link
-    assert "C" not in at.query_params and at.query_params["law"] == ["muennighoff2023-c4"]
+    assert "C" not in at.query_params and at.query_params["law"] in ("muennighoff2023-c4", ["muennighoff2023-c4"])
 
 
 def test_planner_warns_when_law_ignores_repetition():
