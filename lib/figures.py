@@ -7,6 +7,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from .units import fmt_sci
+
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22")
 TEMPLATE = "plotly_white"
@@ -19,9 +21,11 @@ AXIS_TITLES = {
 }
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str, xlog=True, ylog=True, height=380) -> go.Figure:
+def _layout(fig: go.Figure, title: str, x: str, y: str, xlog=True, ylog=True, height=460) -> go.Figure:
+    # legend under the plot, so long law names never squeeze the axes
     fig.update_layout(template=TEMPLATE, title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
-                      margin=dict(l=60, r=20, t=50, b=50), legend=dict(font=dict(size=11)),
+                      margin=dict(l=60, r=20, t=50, b=20),
+                      legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=-0.18, x=0),
                       hoverlabel=dict(namelength=-1))
     fig.update_xaxes(title_text=x, type="log" if xlog else "linear", exponentformat="power", showgrid=True)
     fig.update_yaxes(title_text=y, type="log" if ylog else "linear", exponentformat="power", showgrid=True)
@@ -47,8 +51,8 @@ def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference
         if x.size == 0:
             continue
         fig.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", name=c["name"], line=dict(color=PALETTE[i % len(PALETTE)], width=2.2,
-                                                              dash=c.get("dash", "solid")),
+            x=x, y=y, mode="lines", name=c["name"],
+            line=dict(color=c.get("color") or PALETTE[i % len(PALETTE)], width=2.2, dash=c.get("dash", "solid")),
             hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>"
                            f"C = %{{x:.3g}} FLOPs<br>{AXIS_TITLES[quantity]} = %{{y:.4g}}<extra></extra>")))
     if reference_ratio and quantity == "tokens_per_param" and curves:
@@ -82,7 +86,7 @@ def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float
     x, y = _finite_positive(curve["N"], curve["loss"])
     D = np.asarray(curve["D"], float)[: x.size]
     fig.add_trace(go.Scatter(
-        x=x, y=y, mode="lines", name=f"isoFLOP C = {C:.3g}", customdata=D,
+        x=x, y=y, mode="lines", name=f"isoFLOP C = {fmt_sci(C)} FLOPs", customdata=D,
         line=dict(color=PALETTE[0], width=2.4),
         hovertemplate=(f"<b>{law_name}</b> ({citation})<br>N = %{{x:.3g}} params<br>D = %{{customdata:.3g}} tokens"
                        "<br>loss = %{y:.4f} nats/token<extra></extra>")))
@@ -92,9 +96,12 @@ def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float
         hovertemplate="<b>optimum</b><br>N* = %{x:.3g} params<br>loss = %{y:.4f} nats/token<extra></extra>"))
     if U is not None and np.isfinite(U):
         n_one_epoch = C / (6.0 * U)  # models at least this large see the unique data at most once
-        fig.add_vline(x=n_one_epoch, line=dict(color="#999", dash="dot"),
-                      annotation_text="left of this line: repeats data", annotation_position="top left")
-    return _layout(fig, f"Loss vs model size at C = {C:.3g} FLOPs", AXIS_TITLES["N"], AXIS_TITLES["loss"],
+        fig.add_vline(x=n_one_epoch, line=dict(color="#999", dash="dot"))
+        # on a log axis an annotation's x is log10 of the value (add_vline's own annotation misplaces it)
+        fig.add_annotation(x=np.log10(n_one_epoch), xref="x", y=1, yref="paper", yanchor="bottom",
+                           xanchor="right", showarrow=False, text="← smaller models repeat data",
+                           font=dict(size=11, color="#666"))
+    return _layout(fig, f"Loss vs model size at C = {fmt_sci(C)} FLOPs", AXIS_TITLES["N"], AXIS_TITLES["loss"],
                    ylog=False)
 
 
@@ -113,24 +120,23 @@ def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted comput
     for i, f in enumerate(fitted):
         x, y = _finite_positive(f["C"], f["loss"])
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f["name"],
-                                 line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2.2),
+                                 line=dict(color=f.get("color") or PALETTE[(i + 1) % len(PALETTE)], width=2.2),
                                  hovertemplate=f"<b>{f['name']}</b><br>C = %{{x:.3g}} FLOPs<br>"
                                                "frontier loss = %{y:.4f}<extra></extra>"))
-    fig.update_layout(legend=dict(orientation="h", y=-0.2))
-    return _layout(fig, title, AXIS_TITLES["C"], "Final loss (nats/token)", ylog=False, height=440)
+    return _layout(fig, title, AXIS_TITLES["C"], "Final loss (nats/token)", ylog=False, height=480)
 
 
-def residuals_figure(runs, residuals: dict[str, np.ndarray]) -> go.Figure:
+def residuals_figure(runs, residuals: dict[str, np.ndarray], colors: dict[str, str] | None = None) -> go.Figure:
     """Relative residuals (predicted/observed - 1, in %) vs compute for each fitted form."""
     fig = go.Figure()
     C = runs["compute_flops"].to_numpy(float)
     for i, (name, r) in enumerate(residuals.items()):
         fig.add_trace(go.Scatter(
             x=C, y=100.0 * np.asarray(r, float), mode="markers", name=name,
-            marker=dict(size=6, color=PALETTE[(i + 1) % len(PALETTE)]),
+            marker=dict(size=6, color=(colors or {}).get(name) or PALETTE[(i + 1) % len(PALETTE)]),
             customdata=runs["run_name"].astype(str),
             hovertemplate=f"<b>%{{customdata}}</b> ({name})<br>C = %{{x:.3g}} FLOPs<br>"
                           "residual = %{y:.2f}%<extra></extra>"))
     fig.add_hline(y=0, line=dict(color="#555", width=1))
     return _layout(fig, "Residuals: predicted / observed − 1", AXIS_TITLES["C"], "Residual (%)", ylog=False,
-                   height=340)
+                   height=480)

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from .units import fmt_sci
+
 MAX_VALUE_LEN = 200
 # Query parameters Streamlit itself understands; never reported as unknown.
 STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
@@ -37,17 +39,6 @@ class Field:
         return grid + [math.inf] if self.allow_inf else grid
 
 
-def fmt_sci(x: float, digits: int = 3) -> str:
-    """Compact scientific notation for URLs and labels: 1e21, 3.16e21."""
-    if x == 0 or not math.isfinite(x):
-        return str(x)
-    s = f"{x:.{digits}g}"
-    if "e" in s:
-        mant, exp = s.split("e")
-        return f"{mant}e{int(exp)}"
-    return s
-
-
 def _parse_float(s: str) -> float:
     v = float(s.strip())
     if not math.isfinite(v):
@@ -58,7 +49,7 @@ def _parse_float(s: str) -> float:
 def _decode_one(f: Field, raw: str, notices: list[str]):
     label = f.label or f.key
     if len(raw) > MAX_VALUE_LEN:
-        notices.append(f"'{f.key}' was too long and was ignored; using the default {label}.")
+        notices.append(f"'{f.key}' was too long and was ignored; using the default {label.lower()}.")
         return f.default
     try:
         if f.kind == "log10":
@@ -75,7 +66,9 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
                                f"clamped to {fmt_sci(10 ** x)}.")
             snapped = min(grid, key=lambda g: abs(g - x))
             # Keep a value typed into a link exactly (to 3 significant digits) unless it is on the grid.
-            return snapped if abs(snapped - x) < 1e-9 else float(math.log10(float(fmt_sci(10 ** x))))
+            if fmt_sci(10 ** snapped) == fmt_sci(10 ** x):   # same to 3 significant digits: the grid point
+                return snapped
+            return float(math.log10(float(fmt_sci(10 ** x))))
         if f.kind in ("float", "int"):
             v = _parse_float(raw)
             if f.kind == "int":
@@ -90,7 +83,7 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
         if f.kind == "choice":
             if raw in f.choices:
                 return raw
-            notices.append(f"Unknown {label} '{raw[:60]}'; showing the default.")
+            notices.append(f"Unknown {label.lower()} '{raw[:60]}'; showing the default.")
             return f.default
         if f.kind == "multi":
             items = [s for s in raw.split(",") if s]
@@ -98,10 +91,10 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
             bad = [s for s in items if s not in f.choices]
             if bad:
                 shown = ", ".join(f"'{b[:40]}'" for b in bad[:5])
-                notices.append(f"Ignored unknown {label}: {shown}.")
+                notices.append(f"Ignored unknown {label.lower()}: {shown}.")
             return tuple(good) if good else tuple(f.default)
     except (ValueError, OverflowError):
-        notices.append(f"'{f.key}' value '{raw[:60]}' is not valid; using the default {label}.")
+        notices.append(f"'{f.key}' value '{raw[:60]}' is not valid; using the default {label.lower()}.")
         return f.default
     raise ValueError(f"unknown field kind {f.kind!r}")
 

@@ -10,7 +10,8 @@ import streamlit as st
 
 from . import allocation, store
 from .laws import Law
-from .state import Field, decode, encode, fmt_sci
+from .state import Field, decode, encode
+from .units import fmt_sci, human  # noqa: F401  (human is used by pages)
 
 
 # ---- stores --------------------------------------------------------------------------------
@@ -72,7 +73,19 @@ def isoflop(slug: str, C: float, U: float = math.inf) -> dict:
     return allocation.isoflop_curve(published_laws()[slug], C, U)
 
 
-# ---- URL-bound views -----------------------------------------------------------------------
+# ---- URL-bound views
+
+def require_navigation() -> None:
+    """Run a page only inside app.py's st.navigation.
+
+    With a ``pages/`` folder beside app.py, a fresh server answers a deep link (/planner?…)
+    by running the page file alone (Streamlit's legacy multipage mode) until app.py has run
+    once: no page config, wrong sidebar. Switch that mode off and rerun, so app.py runs and
+    routes to the same page with the same query string."""
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 def wkey(page: str, f: Field) -> str:
     return f"{page}.{f.key}"
@@ -111,22 +124,13 @@ def sync_url(page: str, fields: Sequence[Field]) -> dict:
 
 def log_slider(page: str, f: Field, unit: str, container=st, help: str | None = None):
     def fmt(x):
-        return "unlimited" if math.isinf(x) else f"{fmt_sci(10 ** x, 2)} {unit}"
+        # 3 significant digits, as in the URL: labels must be unique (Streamlit maps values by label)
+        return "unlimited" if math.isinf(x) else f"{fmt_sci(10 ** x)} {unit}"
     options = f.options()
     current = st.session_state.get(wkey(page, f))
     if current is not None and current not in options:   # an exact value from a link
         options = sorted(options + [current])
     return container.select_slider(f.label, options=options, key=wkey(page, f), format_func=fmt, help=help)
-
-
-def human(x: float, unit: str = "") -> str:
-    """1.2e10 → '12.0 B'; for counts of parameters and tokens."""
-    if x is None or not np.isfinite(x):
-        return "—"
-    for div, suf in ((1e15, " P"), (1e12, " T"), (1e9, " B"), (1e6, " M"), (1e3, " k")):
-        if abs(x) >= div:
-            return f"{x / div:.3g}{suf}{unit}"
-    return f"{x:.3g}{(' ' + unit) if unit else ''}"
 
 
 # ---- runs and fits -------------------------------------------------------------------------

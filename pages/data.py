@@ -5,10 +5,11 @@ from lib import ui
 from lib.state import Field
 
 PAGE = "data"
+ui.require_navigation()
 tables = ui.tables_index()
 FIELDS = (
-    Field("view", "choice", "laws", choices=("laws", "sources", "tables"), label="view"),
-    Field("table", "choice", tables["id"].iloc[0], choices=tuple(tables["id"]), label="table"),
+    Field("view", "choice", "laws", choices=("laws", "sources", "tables"), label="View"),
+    Field("table", "choice", tables["id"].iloc[0], choices=tuple(tables["id"]), label="Table"),
 )
 st.title("Data")
 st.caption("Everything in the published store, each row with its paper and locator. Built from the cited text "

@@ -11,13 +11,14 @@ from lib.laws import evaluate_loss, make_law
 from lib.state import Field
 
 PAGE = "fit"
+ui.require_navigation()
 laws = ui.published_laws()
 alloc_laws = tuple(s for s, l in laws.items() if l.has_allocation)
 FIELDS = (
-    Field("ds", "choice", ui.DEMO_ID, choices=tuple(ui.dataset_ids()), label="dataset"),
-    Field("forms", "multi", ("chinchilla", "kaplan_nd"), choices=tuple(MODELS), label="law forms"),
+    Field("ds", "choice", ui.DEMO_ID, choices=tuple(ui.dataset_ids()), label="Dataset"),
+    Field("forms", "multi", ("chinchilla", "kaplan_nd"), choices=tuple(MODELS), label="Law forms"),
     Field("compare", "multi", tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit")
-                                    if s in laws), choices=alloc_laws, label="published laws"),
+                                    if s in laws), choices=alloc_laws, label="Published laws"),
 )
 K = {f.key: ui.wkey(PAGE, f) for f in FIELDS}
 
@@ -46,7 +47,7 @@ ids = ui.dataset_ids()
 if st.session_state[K["ds"]] not in ids:
     st.session_state[K["ds"]] = ui.DEMO_ID
 
-with st.expander("Import runs from a CSV", expanded=st.session_state[K["ds"]] == ui.DEMO_ID):
+with st.expander("Import runs from a CSV", expanded=False):
     st.markdown("One row per run: model parameters, training tokens **or** training compute (FLOPs, C = 6ND), "
                 f"and final loss in nats/token. Up to {ingest.MAX_UPLOAD_BYTES // 2**20} MiB and "
                 f"{ingest.MAX_ROWS:,} rows. Imports are stored on this server under a content hash, so a link "
@@ -85,6 +86,7 @@ runs = ui.runs(v["ds"])
 st.caption(f"{len(runs)} runs · N {runs['n_params'].min():.3g}–{runs['n_params'].max():.3g} · "
            f"C {runs['compute_flops'].min():.3g}–{runs['compute_flops'].max():.3g} FLOPs")
 results, fitted_laws, residuals, rows = {}, {}, {}, []
+COLORS = {m: figures.PALETTE[i + 1] for i, m in enumerate(MODELS)}
 with st.spinner("Fitting (Huber δ = 1e-3 on log loss, L-BFGS from the Hoffmann et al. start grid) …"):
     for m in v["forms"]:
         try:
@@ -98,7 +100,7 @@ with st.spinner("Fitting (Huber δ = 1e-3 on log loss, L-BFGS from the Hoffmann 
         fitted_laws[m] = law
         pred = evaluate_loss(law, runs["n_params"].to_numpy(), runs["n_tokens"].to_numpy())
         residuals[law.name] = pred / runs["loss"].to_numpy() - 1.0
-        rows.append({"form": r.law_form, **{k: f"{val:.5g}" for k, val in r.p.items()},
+        rows.append({"form": r.law_form, "parameters": ", ".join(f"{k} = {val:.5g}" for k, val in r.p.items()),
                      "objective": f"{r.objective:.6g}", "converged": r.converged,
                      "starts at best": f"{r.n_at_best}/{r.n_refined}", "at bounds": ", ".join(r.at_bounds) or "none",
                      "rms log-residual": f"{r.residual_rms:.4f}"})
@@ -110,14 +112,16 @@ if rows:
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 c_lo, c_hi = math.log10(runs["compute_flops"].min()), math.log10(runs["compute_flops"].max())
 grid = np.logspace(c_lo - 0.5, c_hi + 2, 60)
-fronts = [{**allocation.compute_optimal(l, grid), "name": l.name, "citation": "your runs", "locator": l.locator}
-          for l in fitted_laws.values()]
+fronts = [{**allocation.compute_optimal(l, grid), "name": l.name, "citation": "your runs", "locator": l.locator,
+           "color": COLORS[m]} for m, l in fitted_laws.items()]
 left, right = st.columns(2)
 left.plotly_chart(figures.runs_figure(runs, fronts), key="runs")
 if residuals:
-    right.plotly_chart(figures.residuals_figure(runs, residuals), key="resid")
-published = [{**allocation.compute_optimal(laws[s], grid), "name": laws[s].name, "citation": laws[s].citation,
-              "locator": laws[s].locator, "dash": "dot"} for s in v["compare"]]
+    right.plotly_chart(figures.residuals_figure(runs, residuals, {fitted_laws[m].name: COLORS[m] for m in fitted_laws}),
+                       key="resid")
+published = [{**ui.frontier(s, math.log10(grid[0]), math.log10(grid[-1])), "name": laws[s].name, "citation": laws[s].citation,
+              "locator": laws[s].locator, "dash": "dot", "color": figures.PALETTE[(4 + i) % len(figures.PALETTE)]}
+             for i, s in enumerate(v["compare"])]
 st.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit vs published"),
                 key="alloc")
 st.download_button("Download runs with fitted predictions (CSV)",

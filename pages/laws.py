@@ -10,11 +10,12 @@ from lib.laws import evaluate_1d
 from lib.state import Field
 
 PAGE = "laws"
+ui.require_navigation()
 laws = ui.published_laws()
 DEFAULT = ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt", "deepseek2024-alloc")
 FIELDS = (
-    Field("laws", "multi", tuple(s for s in DEFAULT if s in laws), choices=tuple(laws), label="laws"),
-    Field("C", "log10", 24.0, lo=18.0, hi=27.0, step=0.1, label="marked compute budget"),
+    Field("laws", "multi", tuple(s for s in DEFAULT if s in laws), choices=tuple(laws), label="Laws"),
+    Field("C", "log10", 24.0, lo=18.0, hi=27.0, step=0.1, label="Marked compute budget"),
 )
 
 st.title("Published scaling laws")

@@ -8,17 +8,18 @@ from lib import allocation, figures, ui
 from lib.state import Field
 
 PAGE = "planner"
+ui.require_navigation()
 laws = ui.published_laws()
 choices = tuple(s for s, l in laws.items() if l.has_allocation)
 FIELDS = (
     Field("law", "choice", "hoffmann2022-eq10-unrounded" if "hoffmann2022-eq10-unrounded" in choices
-          else choices[0], choices=choices, label="law"),
-    Field("C", "log10", 23.0, lo=18.0, hi=27.0, step=0.1, label="compute budget"),
-    Field("U", "log10", math.inf, lo=9.0, hi=15.0, step=0.1, allow_inf=True, label="unique tokens"),
+          else choices[0], choices=choices, label="Law"),
+    Field("C", "log10", 23.0, lo=18.0, hi=27.0, step=0.1, label="Compute budget"),
+    Field("U", "log10", math.inf, lo=9.0, hi=15.0, step=0.1, allow_inf=True, label="Unique tokens"),
     Field("gpus", "int", 1024, lo=1, hi=1_000_000, label="GPU count"),
-    Field("tflops", "float", 989.0, lo=1.0, hi=100_000.0, label="peak TFLOP/s per GPU"),
+    Field("tflops", "float", 989.0, lo=1.0, hi=100_000.0, label="Peak TFLOP/s per GPU"),
     Field("mfu", "float", 0.40, lo=0.01, hi=1.0, label="MFU"),
-    Field("price", "float", 2.0, lo=0.0, hi=1000.0, label="price per GPU-hour"),
+    Field("price", "float", 2.0, lo=0.0, hi=1000.0, label="Price per GPU-hour"),
 )
 
 st.title("Budget planner")
@@ -46,13 +47,14 @@ epochs = D / U
 with right:
     st.caption(f"{law.citation}, {law.locator}. Parameters: {law.param_convention}. {law.compute_convention}."
                + ("" if law.verified else " **Coefficients not verified against the paper text.**"))
-    m = st.columns(5)
+    m = st.columns(3) + st.columns(3)
     m[0].metric("N* (parameters)", ui.human(N))
     m[1].metric("D* (tokens)", ui.human(D))
     m[2].metric("Tokens / parameter", f"{D / N:.1f}")
     m[3].metric("Predicted loss", "—" if math.isnan(loss) else f"{loss:.4f}",
                 help="nats/token on the law's own dataset")
     m[4].metric("Epochs over unique data", "1.00 or fewer" if epochs <= 1 else f"{epochs:.2f}")
+    m[5].metric("Compute (FLOPs)", ui.fmt_sci(C))
     if epochs > 1 and not data_aware:
         st.warning(f"D* = {ui.human(D)} tokens exceeds the {ui.human(U)} unique tokens: {epochs:.1f} epochs. "
                    "This law assumes fresh data; pick the data-constrained law (Muennighoff et al. 2023) to "

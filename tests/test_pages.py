@@ -98,7 +98,8 @@ def test_fit_page_opens_a_stored_dataset_by_link():
     assert at.selectbox[0].value == ds
     params = at.dataframe[0].value
     assert list(params["form"]) == ["chinchilla"]
-    assert float(params["alpha"].iloc[0]) == pytest.approx(0.35, abs=0.05)
+    alpha = float(params["parameters"].iloc[0].split("alpha = ")[1].split(",")[0])
+    assert alpha == pytest.approx(0.35, abs=0.05)
 
 
 def test_fit_page_unknown_dataset_falls_back_to_demo():
