@@ -51,7 +51,7 @@ def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference
         if x.size == 0:
             continue
         fig.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", name=c["name"],
+            x=x, y=y, mode="lines", name=f"{c['name']} ({c['citation']})",
             line=dict(color=c.get("color") or PALETTE[i % len(PALETTE)], width=2.2, dash=c.get("dash", "solid")),
             hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>"
                            f"C = %{{x:.3g}} FLOPs<br>{AXIS_TITLES[quantity]} = %{{y:.4g}}<extra></extra>")))

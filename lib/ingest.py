@@ -138,3 +138,12 @@ def normalise(df: pd.DataFrame, m: Mapping, min_rows: int = MIN_ROWS) -> pd.Data
              else pd.Series([f"run {i + 1}" for i in range(len(df))]))
     return pd.DataFrame({"run_name": names.to_numpy(), "n_params": N, "n_tokens": D, "compute_flops": C,
                          "loss": loss})
+
+
+def import_csv(con, data: bytes, mapping: Mapping, name: str, note: str = ""):
+    """Parse, validate and store an uploaded CSV in one go. Raises IngestError (nothing stored)
+    or returns the store's ImportResult."""
+    from .store import import_runs
+    runs = normalise(read_table(data), mapping)
+    cols = {k: v for k, v in mapping.__dict__.items() if v is not None}
+    return import_runs(con, runs, name.strip() or "unnamed upload", note, source_columns=cols)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import allocation, figures, ingest, store, ui
+from lib import allocation, figures, ingest, ui
 from lib.fitting import MODELS, FitError
 from lib.laws import evaluate_loss, make_law
 from lib.state import Field
@@ -23,15 +23,14 @@ FIELDS = (
 K = {f.key: ui.wkey(PAGE, f) for f in FIELDS}
 
 
-def do_import(table: pd.DataFrame, filename: str):
+def do_import(data: bytes, filename: str):
     ss = st.session_state
     pick = {t: (None if ss[f"map.{t}"] == "—" else ss[f"map.{t}"]) for t in ingest.GUESSES}
     try:
         if pick["n_params"] is None or pick["loss"] is None:
             raise ingest.IngestError("Map the model-parameters column and the loss column.")
-        norm = ingest.normalise(table, ingest.Mapping(**pick))
-        res = store.import_runs(ui.user_con(), norm, ss.get("imp.name") or filename, ss.get("imp.note", ""),
-                                source_columns=pick)
+        res = ingest.import_csv(ui.user_con(), data, ingest.Mapping(**pick), ss.get("imp.name") or filename,
+                                ss.get("imp.note", ""))
     except ingest.IngestError as e:
         ss["imp.error"] = str(e)
         return
@@ -69,7 +68,7 @@ with st.expander("Import runs from a CSV", expanded=False):
                 cols[i].selectbox(lab, opts, index=opts.index(guess[t]) if guess[t] else 0, key=f"map.{t}")
             st.text_input("Dataset name", value=up.name[:100], key="imp.name", max_chars=200)
             st.text_input("Note (optional)", key="imp.note", max_chars=2000)
-            st.button("Import", type="primary", on_click=do_import, args=(table, up.name))
+            st.button("Import", type="primary", on_click=do_import, args=(up.getvalue(), up.name))
     if "imp.error" in st.session_state:
         st.error(st.session_state["imp.error"] + " Nothing was stored.")
 if "imp.done" in st.session_state:

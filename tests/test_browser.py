@@ -226,3 +226,41 @@ def test_every_page_renders_from_a_link(app_url, browser_page, name):
     assert page.get_by_test_id("stAlertContentError").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"browser_{name}.png"), full_page=True)
+
+
+def test_upload_fit_and_share_link(app_url, browser_page, tmp_path):
+    """A person uploads runs, imports them, and a teammate opens the copied link to the same fit."""
+    rows = ["model,params,flops,final_loss"]
+    for i, n in enumerate([2e7, 5e7, 1e8, 2e8, 5e8, 1e9]):
+        for ratio in (10, 20, 40):
+            d = ratio * n
+            loss = 1.8 + 480 / n ** 0.35 + 2100 / d ** 0.37
+            rows.append(f"m{i}-{ratio},{n:g},{6 * n * d:g},{loss:.6f}")
+    csv_path = tmp_path / "team_runs.csv"
+    csv_path.write_text("\n".join(rows) + "\n")
+
+    page = browser_page
+    page.goto(app_url + "/fit")
+    page.get_by_role("heading", name="Fit your runs").wait_for()
+    page.get_by_text("Import runs from a CSV").click()
+    page.locator("input[type=file]").set_input_files(str(csv_path))
+    # the guessed mapping: params -> N, flops -> C; loss has a non-standard name and must be mapped by hand
+    loss_box = page.get_by_test_id("stSelectbox").filter(has_text="Loss").get_by_role("combobox")
+    loss_box.click()
+    page.get_by_role("option", name="final_loss").click()
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("Imported 18 runs as dataset").wait_for()
+    ds = _wait_for(lambda: _query(page.url).get("ds"), 20, "the dataset id in the URL", page)
+    page.locator(".js-plotly-plot .scatterlayer path").first.wait_for()
+    shared = page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser_fit_upload.png"), full_page=True)
+
+    teammate = page.context.browser.new_page(viewport={"width": 1400, "height": 1800})
+    teammate.goto(shared)
+    teammate.get_by_role("heading", name="Fit your runs").wait_for()
+    box = teammate.get_by_test_id("stSelectbox").filter(has_text="Dataset").get_by_role("combobox")
+    _wait_for(lambda: ds in box.input_value(), 30, "the shared dataset to be selected", teammate)
+    assert "team_runs.csv" in box.input_value()
+    teammate.get_by_text("18 runs").wait_for()
+    assert teammate.get_by_test_id("stException").count() == 0

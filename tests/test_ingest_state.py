@@ -115,3 +115,33 @@ def test_unknown_and_repeated_keys_are_reported():
     assert any("unknown URL parameter 'bogus'" in n for n in notices)
     assert any("2 times" in n for n in notices)
     assert not any("embed" in n for n in notices)
+
+
+BAD_UPLOADS = {
+    "empty": b"",
+    "not utf-8": "params,tokens,loss\n1e8,2e9,3.1\n".encode("utf-16"),
+    "one column": b"params\n1\n2\n3\n4\n5\n6\n7\n",
+    "duplicate header": b"params,params,loss\n" + b"1e8,2e9,3\n" * 8,
+    "text in numbers": GOOD.replace(b"3.5", b"three"),
+    "NaN loss": GOOD.replace(b"3.5", b"NaN"),
+    "inf tokens": GOOD.replace(b"2e+08", b"inf"),
+    "zero params": GOOD.replace(b"1e+07", b"0"),
+    "negative loss": GOOD.replace(b"3.5", b"-3.5"),
+    "formula": GOOD.replace(b"3.5", b"=1+2"),
+    "too few rows": b"\n".join(GOOD.splitlines()[:4]) + b"\n",
+    "header only": b"params,tokens,loss\n",
+    "loss not in nats": GOOD.replace(b"3.5", b"350"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_UPLOADS))
+def test_bad_upload_stores_nothing(tmp_path, name):
+    from lib import store
+    con = store.connect_user(tmp_path / "u.duckdb")
+    ingest.import_csv(con, GOOD, ingest.Mapping(n_params="params", loss="loss", n_tokens="tokens"), "kept")
+    before = store.store_checksum(con)
+    with pytest.raises(ingest.IngestError) as e:
+        ingest.import_csv(con, BAD_UPLOADS[name], ingest.Mapping(n_params="params", loss="loss", n_tokens="tokens"),
+                          "bad")
+    assert len(str(e.value)) > 20   # a sentence that says what to fix
+    assert store.store_checksum(con) == before
