@@ -54,6 +54,11 @@ def _closed_form(law: Law, C):
         return chinchilla_optimal(C, **p)
     if law.form == "kaplan_nd":
         return kaplan_nd_optimal(C, **p)
+    if law.form == "gadre":
+        # Gadre et al. 2024, App. F: for fixed C the loss is smallest at M* = (b/a)^(1/(2 eta))
+        M = (p["b"] / p["a"]) ** (1.0 / (2.0 * p["eta"]))
+        N = np.sqrt(np.asarray(C, dtype=float) / (6.0 * M))
+        return N, M * N
     if law.form == "allocation_power":
         unit = COMPUTE_UNITS[law.compute_unit]
         Cu = np.asarray(C, dtype=float) / unit
@@ -76,7 +81,7 @@ def compute_optimal(law: Law, C, U: float = np.inf) -> dict[str, np.ndarray]:
     """
     C = np.atleast_1d(np.asarray(C, dtype=float))
     loss = np.full(C.shape, np.nan)
-    if law.kind == "loss_1d":
+    if law.kind in ("loss_1d", "map"):
         N = np.full(C.shape, np.nan)
         D = np.full(C.shape, np.nan)
         if law.variable == "C":

@@ -32,6 +32,23 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, xlog=True, ylog=True, he
     return fig
 
 
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
+
+
+def _add_band(fig: go.Figure, x, lo, hi, color: str, name: str) -> None:
+    """A shaded 95% band between lo and hi (drawn before the curve it belongs to)."""
+    x, lo, hi = (np.asarray(v, float) for v in (x, lo, hi))
+    ok = np.isfinite(x) & np.isfinite(lo) & np.isfinite(hi) & (x > 0)
+    if not ok.any():
+        return
+    xs = np.concatenate([x[ok], x[ok][::-1]])
+    ys = np.concatenate([hi[ok], lo[ok][::-1]])
+    fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
+                             name=f"{name}: 95% band", hoverinfo="skip", showlegend=True))
+
+
 def _finite_positive(x, y):
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -40,16 +57,20 @@ def _finite_positive(x, y):
 
 
 def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference_ratio: float | None = None,
-                    marker_C: float | None = None) -> go.Figure:
+                    marker_C: float | None = None, bands: dict | None = None) -> go.Figure:
     """One panel of the compute-optimal frontier: ``quantity`` (N, D, tokens_per_param, loss) vs C.
 
-    Each curve is a dict with keys name, citation, locator, C and the quantity's array.
+    Each curve is a dict with keys name, citation, locator, C and the quantity's array;
+    ``bands`` maps a curve name to (low, median, high) arrays on the same C grid.
     """
     fig = go.Figure()
     for i, c in enumerate(curves):
         x, y = _finite_positive(c["C"], c[quantity])
         if x.size == 0:
             continue
+        if bands and c["name"] in bands:
+            lo, _, hi = bands[c["name"]]
+            _add_band(fig, c["C"], lo, hi, c.get("color") or PALETTE[i % len(PALETTE)], c["name"])
         fig.add_trace(go.Scatter(
             x=x, y=y, mode="lines", name=f"{c['name']} ({c['citation']})",
             line=dict(color=c.get("color") or PALETTE[i % len(PALETTE)], width=2.2, dash=c.get("dash", "solid")),
@@ -105,8 +126,10 @@ def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float
                    ylog=False)
 
 
-def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted compute-optimal frontiers") -> go.Figure:
-    """Observed loss vs compute, coloured by model size, with fitted frontier curves."""
+def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted compute-optimal frontiers",
+                bands: dict | None = None) -> go.Figure:
+    """Observed loss vs compute, coloured by model size, with fitted frontier curves (and
+    bootstrap bands keyed by curve name)."""
     fig = go.Figure()
     C = runs["compute_flops"].to_numpy(float)
     N = runs["n_params"].to_numpy(float)
@@ -118,6 +141,9 @@ def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted comput
         hovertemplate=("<b>%{customdata[0]}</b><br>N = %{customdata[1]:.3g} params<br>"
                        "D = %{customdata[2]:.3g} tokens<br>C = %{x:.3g} FLOPs<br>loss = %{y:.4f}<extra></extra>")))
     for i, f in enumerate(fitted):
+        if bands and f["name"] in bands:
+            lo, _, hi = bands[f["name"]]
+            _add_band(fig, f["C"], lo, hi, f.get("color") or PALETTE[(i + 1) % len(PALETTE)], f["name"])
         x, y = _finite_positive(f["C"], f["loss"])
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f["name"],
                                  line=dict(color=f.get("color") or PALETTE[(i + 1) % len(PALETTE)], width=2.2),
@@ -140,3 +166,17 @@ def residuals_figure(runs, residuals: dict[str, np.ndarray], colors: dict[str, s
     fig.add_hline(y=0, line=dict(color="#555", width=1))
     return _layout(fig, "Residuals: predicted / observed − 1", AXIS_TITLES["C"], "Residual (%)", ylog=False,
                    height=480)
+
+
+def observed_vs_fit_figure(x, y, pred, x_name: str, y_name: str, form_title: str) -> go.Figure:
+    """Any fitted form: the data and the fitted values against the first input column."""
+    x, y, pred = (np.asarray(v, float) for v in (x, y, pred))
+    order = np.argsort(x)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name="data", marker=dict(size=6, color=PALETTE[0]),
+                             hovertemplate=f"{x_name} = %{{x:.4g}}<br>{y_name} = %{{y:.4g}}<extra>data</extra>"))
+    fig.add_trace(go.Scatter(x=x[order], y=pred[order], mode="lines", name=f"fit: {form_title}",
+                             line=dict(color=PALETTE[1], width=2.2),
+                             hovertemplate=f"{x_name} = %{{x:.4g}}<br>fitted {y_name} = %{{y:.4g}}<extra></extra>"))
+    xlog = bool(np.all(x > 0) and x.max() / max(x.min(), 1e-300) > 100)
+    return _layout(fig, f"{y_name} vs {x_name}: data and fit", x_name, y_name, xlog=xlog, ylog=False)

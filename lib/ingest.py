@@ -140,10 +140,38 @@ def normalise(df: pd.DataFrame, m: Mapping, min_rows: int = MIN_ROWS) -> pd.Data
                          "loss": loss})
 
 
-def import_csv(con, data: bytes, mapping: Mapping, name: str, note: str = ""):
+def numeric_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns whose every value is a finite number (others, such as run names, are left out)."""
+    out = {}
+    for col in df.columns:
+        raw = df[col].astype(str).str.strip()
+        if raw.str.match(r"^[=@]").any():
+            continue
+        vals = pd.to_numeric(raw.str.replace("_", "", regex=False), errors="coerce").to_numpy(dtype=float)
+        if np.all(np.isfinite(vals)):
+            out[str(col)] = vals
+    return pd.DataFrame(out)
+
+
+def import_csv(con, data: bytes, mapping: Mapping | None, name: str, note: str = ""):
     """Parse, validate and store an uploaded CSV in one go. Raises IngestError (nothing stored)
-    or returns the store's ImportResult."""
-    from .store import import_runs
-    runs = normalise(read_table(data), mapping)
-    cols = {k: v for k, v in mapping.__dict__.items() if v is not None}
-    return import_runs(con, runs, name.strip() or "unnamed upload", note, source_columns=cols)
+    or returns the store's ImportResult.
+
+    With a mapping (parameters, loss, tokens or compute), the standard runs are validated and
+    stored; every numeric column is stored as well, so any law form can be fitted to them.
+    Without one, only the numeric columns are stored (e.g. a loss curve: step, lr, loss)."""
+    from .store import RUN_COLUMNS, import_runs
+    df = read_table(data)
+    table = numeric_table(df)
+    if mapping is not None:
+        runs = normalise(df, mapping)
+        cols = {k: v for k, v in mapping.__dict__.items() if v is not None}
+    else:
+        if table.shape[1] < 2:
+            raise IngestError("Fewer than two columns hold only numbers; check the delimiter and remove text "
+                              "from numeric columns.")
+        if len(table) < MIN_ROWS:
+            raise IngestError(f"The file has {len(table)} rows; fitting needs at least {MIN_ROWS}.")
+        runs = pd.DataFrame({c: pd.Series(dtype=float if c != "run_name" else str) for c in RUN_COLUMNS})
+        cols = {}
+    return import_runs(con, runs, name.strip() or "unnamed upload", note, source_columns=cols, table=table)

@@ -30,6 +30,19 @@ def kaplan_nd_loss(N, D, N_c, D_c, alpha_N, alpha_D):
     return ((N_c / N) ** (alpha_N / alpha_D) + D_c / D) ** alpha_D
 
 
+def gadre_loss(N, D, E, a, b, eta):
+    """Gadre et al. 2024, Eq. (4): L(C, M) = E + (a M^eta + b M^-eta) C^-eta with C = 6ND, M = D/N."""
+    N = np.asarray(N, dtype=float)
+    D = np.asarray(D, dtype=float)
+    M = D / N
+    return E + (a * M ** eta + b * M ** (-eta)) * (6.0 * N * D) ** (-eta)
+
+
+def downstream_error(L, epsilon, k, gamma):
+    """Gadre et al. 2024, Eq. (5): top-1 error from loss, Err = epsilon - k exp(-gamma L)."""
+    return epsilon - k * np.exp(-gamma * np.asarray(L, dtype=float))
+
+
 def power_law(x, x_c, alpha):
     """Kaplan et al. 2020, Eqs. 1.1-1.3: L(x) = (x_c / x)^alpha."""
     x = np.asarray(x, dtype=float)
@@ -63,7 +76,7 @@ class LawForm:
     title: str
     params: tuple[str, ...]
     latex: str
-    kind: str  # "loss_nd" (L(N, D[, U])), "loss_1d" (L(x)), "allocation" (N*(C), D*(C))
+    kind: str  # "loss_nd" (L(N, D[, U])), "loss_1d" (L(x)), "allocation" (N*(C), D*(C)), "map" (Err(L))
     fn: Callable | None = None
 
 
@@ -78,6 +91,10 @@ FORMS: dict[str, LawForm] = {
         LawForm("muennighoff", "Data-constrained loss", ("a", "b", "e", "alpha", "beta", "R_D_star", "R_N_star"),
                 r"L=E+\frac{A}{N'^{\alpha}}+\frac{B}{D'^{\beta}},\ D'=U+UR_D^*(1-e^{-R_D/R_D^*})",
                 "loss_nd", muennighoff_loss),
+        LawForm("gadre", "Over-training loss L(C, M)", ("E", "a", "b", "eta"),
+                r"L(C,M)=E+\left(aM^{\eta}+bM^{-\eta}\right)C^{-\eta},\ M=D/N", "loss_nd", gadre_loss),
+        LawForm("downstream", "Loss to downstream error", ("epsilon", "k", "gamma"),
+                r"\mathrm{Err}(L)=\epsilon-k\,e^{-\gamma L}", "map", downstream_error),
         LawForm("power_law", "Power law L(x)", ("x_c", "alpha"),
                 r"L(x)=\left(\frac{x_c}{x}\right)^{\alpha}", "loss_1d", power_law),
         LawForm("allocation_power", "Compute-optimal allocation", ("k_N", "a_N", "k_D", "a_D"),

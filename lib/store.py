@@ -230,6 +230,9 @@ USER_SCHEMA = (
     "n_rows INTEGER, source_columns VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp)",
     "CREATE TABLE IF NOT EXISTS runs (dataset_id VARCHAR, row_no INTEGER, run_name VARCHAR, "
     "n_params DOUBLE, n_tokens DOUBLE, compute_flops DOUBLE, loss DOUBLE)",
+    # every numeric column of an upload, long format, for fitting any form to any columns
+    "CREATE TABLE IF NOT EXISTS cells (dataset_id VARCHAR, row_no INTEGER, col_no INTEGER, col VARCHAR, "
+    "value DOUBLE)",
 )
 
 
@@ -254,36 +257,53 @@ class ImportResult:
 RUN_COLUMNS = ("run_name", "n_params", "n_tokens", "compute_flops", "loss")
 
 
-def content_id(runs: pd.DataFrame) -> str:
-    """Content hash of normalised runs: the same runs give the same id on every server."""
-    canon = runs[list(RUN_COLUMNS)].to_csv(index=False, float_format="%.17g")
-    return hashlib.sha256(canon.encode()).hexdigest()[:16]
+def content_id(runs: pd.DataFrame, table: pd.DataFrame | None = None) -> str:
+    """Content hash of normalised runs (and the numeric table): the same upload gives the
+    same id on every server."""
+    h = hashlib.sha256(runs[list(RUN_COLUMNS)].to_csv(index=False, float_format="%.17g").encode())
+    if table is not None and len(table.columns):
+        h.update(table.to_csv(index=False, float_format="%.17g").encode())
+    return h.hexdigest()[:16]
 
 
 def import_runs(con, runs: pd.DataFrame, name: str, note: str = "", source_columns: dict | None = None,
-                _fail_after_dataset_row: bool = False) -> ImportResult:
-    """Store normalised runs under their content hash, in one transaction."""
+                table: pd.DataFrame | None = None, _fail_after_dataset_row: bool = False) -> ImportResult:
+    """Store normalised runs (and optionally every numeric column of the upload) under their
+    content hash, in one transaction: all of it lands, or none of it."""
     missing = [c for c in RUN_COLUMNS if c not in runs]
     if missing:
         raise ValueError(f"runs lack columns {missing}")
-    ds_id = content_id(runs)
+    ds_id = content_id(runs, table)
+    n_rows = len(runs) if len(runs) else (0 if table is None else len(table))
     cur = con.cursor()
     try:
         if cur.execute("SELECT 1 FROM datasets WHERE id = ?", [ds_id]).fetchone():
-            return ImportResult(ds_id, False, len(runs))
+            return ImportResult(ds_id, False, n_rows)
         df = runs[list(RUN_COLUMNS)].copy()
         df.insert(0, "row_no", np.arange(len(df), dtype=np.int32))
         df.insert(0, "dataset_id", ds_id)
+        long = None
+        if table is not None and len(table.columns):
+            long = table.reset_index(drop=True).rename_axis("row_no").reset_index().melt(
+                id_vars="row_no", var_name="col", value_name="value")
+            long.insert(0, "dataset_id", ds_id)
+            long.insert(2, "col_no", long["col"].map({c: i for i, c in enumerate(table.columns)}).astype(np.int32))
+            long["row_no"] = long["row_no"].astype(np.int32)
+            long["value"] = long["value"].astype(float)
         cur.execute("BEGIN TRANSACTION")
         try:
             cur.execute("INSERT INTO datasets (id, name, note, n_rows, source_columns) VALUES (?, ?, ?, ?, ?)",
-                        [ds_id, name[:200], note[:2000], len(df), json.dumps(source_columns or {})])
+                        [ds_id, name[:200], note[:2000], n_rows, json.dumps(source_columns or {})])
             if _fail_after_dataset_row:
                 raise RuntimeError("simulated failure mid-import")
             cur.register("incoming_runs", df)
             cur.execute("INSERT INTO runs SELECT dataset_id, row_no, run_name, n_params, n_tokens, "
                         "compute_flops, loss FROM incoming_runs")
             cur.unregister("incoming_runs")
+            if long is not None:
+                cur.register("incoming_cells", long)
+                cur.execute("INSERT INTO cells SELECT dataset_id, row_no, col_no, col, value FROM incoming_cells")
+                cur.unregister("incoming_cells")
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -308,6 +328,20 @@ def get_runs(con, dataset_id: str) -> pd.DataFrame:
                            "WHERE dataset_id = ? ORDER BY row_no", [dataset_id]).df()
     finally:
         cur.close()
+
+
+def get_table(con, dataset_id: str) -> pd.DataFrame:
+    """Every numeric column of an upload, in its original order."""
+    cur = con.cursor()
+    try:
+        long = cur.execute("SELECT row_no, col_no, col, value FROM cells WHERE dataset_id = ? "
+                           "ORDER BY col_no, row_no", [dataset_id]).df()
+    finally:
+        cur.close()
+    if long.empty:
+        return pd.DataFrame()
+    order = list(dict.fromkeys(long["col"]))
+    return long.pivot(index="row_no", columns="col", values="value")[order].reset_index(drop=True)
 
 
 def dataset_name(con, dataset_id: str) -> str | None:

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from . import allocation, store
-from .laws import Law
+from .laws import Law, make_law
 from .state import Field, decode, encode
 from .units import fmt_sci, human  # noqa: F401  (human is used by pages)
 
@@ -62,15 +62,42 @@ def published_table(table_id: str):
 
 # ---- cached computations -------------------------------------------------------------------
 
+FIT_PREFIX = "fit:"
+
+
+def fitted_slug(ds: str, model: str) -> str:
+    return f"{FIT_PREFIX}{ds}:{model}"
+
+
+def law(slug: str) -> Law:
+    """A published law by slug, or a law fitted to a stored dataset ('fit:<dataset>:<form>')."""
+    if slug.startswith(FIT_PREFIX):
+        from .fitforms import FORMS
+        ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
+        r = fit(ds, model)
+        return make_law(slug, r.law_form, r.p, name=f"{FORMS[model].title} fitted to {dataset_label(ds)}",
+                        citation="fit to your runs", locator=FORMS[model].citation)
+    return published_laws()[slug]
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def frontier(slug: str, log_c_lo: float, log_c_hi: float, U: float = math.inf, n: int = 60) -> dict:
-    law = published_laws()[slug]
-    return allocation.compute_optimal(law, np.logspace(log_c_lo, log_c_hi, n), U)
+    return allocation.compute_optimal(law(slug), np.logspace(log_c_lo, log_c_hi, n), U)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def isoflop(slug: str, C: float, U: float = math.inf) -> dict:
-    return allocation.isoflop_curve(published_laws()[slug], C, U)
+    return allocation.isoflop_curve(law(slug), C, U)
+
+
+def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.inf) -> dict:
+    """95% bootstrap intervals of N*, D*, loss at one budget for a fitted law."""
+    from .fitforms import FORMS
+    from .fitting import band
+    ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
+    boot = bootstrap(ds, model, n_boot, seed)
+    outs = [allocation.compute_optimal(make_law("s", FORMS[model].law_form, p), C, U) for p in boot.param_dicts()]
+    return {q: band(np.array([o[q][0] for o in outs])) for q in ("N", "D", "loss")}
 
 
 # ---- URL-bound views
@@ -99,9 +126,10 @@ def url_view(page: str, fields: Sequence[Field]) -> None:
         return
     raw = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
     values, notices = decode(raw, fields)
-    for f in fields:
-        v = values[f.key]
-        ss[wkey(page, f)] = list(v) if f.kind == "multi" else v
+    for f in fields:   # seed only what is missing: never overwrite a value set in this session
+        if wkey(page, f) not in ss:
+            v = values[f.key]
+            ss[wkey(page, f)] = list(v) if f.kind == "multi" else v
     if notices:
         st.warning("Some link parameters were not used:\n\n" + "\n".join(f"- {n}" for n in notices)
                    + "\n\nThe page opened with defaults for those.", icon="⚠️")
@@ -137,6 +165,7 @@ def log_slider(page: str, f: Field, unit: str, container=st, help: str | None = 
 
 DEMO_ID = "demo"
 DEMO_LAW = "hoffmann2022-eq10-unrounded"
+RUN_FORMS = ("chinchilla", "kaplan_nd", "gadre")     # forms fitted to standard runs (N, D, C, loss)
 
 
 def dataset_ids() -> list[str]:
@@ -157,8 +186,75 @@ def runs(ds: str):
     return store.get_runs(user_con(), ds)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=64)
+def table(ds: str):
+    """Every numeric column of the dataset (the demo's are its run columns)."""
+    if ds == DEMO_ID:
+        return runs(ds).drop(columns=["run_name"])
+    return store.get_table(user_con(), ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def fit(ds: str, model: str):
-    from .fitting import fit_law
+    from .fitting import fit as fit_form, inputs_from_runs
     r = runs(ds)
-    return fit_law(model, r["n_params"].to_numpy(), r["n_tokens"].to_numpy(), r["loss"].to_numpy())
+    X = inputs_from_runs(r)
+    return fit_form(model, {k: X[k] for k in FORMS_INPUTS[model]}, r["loss"].to_numpy())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def fit_columns(ds: str, model: str, cols: tuple[str, ...], lam: float):
+    """Fit any form to chosen columns: one column per input, then the target. For the
+    loss-curve form the single input column is the learning rate per step."""
+    from .fitforms import FORMS
+    from .fitting import fit as fit_form
+    from .schedules import annealing_areas
+    t = table(ds)
+    form = FORMS[model]
+    if model == "lr_anneal":
+        S1, S2 = annealing_areas(t[cols[0]].to_numpy(), lam)
+        X = {"S1": S1, "S2": S2}
+    else:
+        X = {k: t[c].to_numpy() for k, c in zip(form.inputs, cols)}
+    return fit_form(model, X, t[cols[-1]].to_numpy()), X
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def backtest(ds: str, models: tuple[str, ...], holdout: float):
+    from .fitting import backtest as run_backtest, inputs_from_runs
+    r = runs(ds)
+    C = r["compute_flops"].to_numpy()
+    cutoff = float(np.quantile(C, 1 - holdout, method="lower"))
+    return run_backtest(models, inputs_from_runs(r), r["loss"].to_numpy(), C, cutoff)
+
+
+@st.cache_resource
+def _boot_cache() -> dict:
+    return {}
+
+
+def bootstrap(ds: str, model: str, n: int, seed: int):
+    """Bootstrap with a progress bar; results are kept for every session on this server."""
+    from .fitting import bootstrap as run_bootstrap, inputs_from_runs
+    key = (ds, model, n, seed)
+    cache = _boot_cache()
+    if key not in cache:
+        r = runs(ds)
+        X = inputs_from_runs(r)
+        bar = st.progress(0.0, text=f"Bootstrap for {model}: 0 / {n} resamples")
+        res = run_bootstrap(model, {k: X[k] for k in FORMS_INPUTS[model]}, r["loss"].to_numpy(), n_resamples=n,
+                            seed=seed, base=fit(ds, model),
+                            progress=lambda i, tot: bar.progress(i / tot, text=f"Bootstrap for {model}: {i} / {tot}"))
+        bar.empty()
+        if len(cache) > 64:
+            cache.pop(next(iter(cache)))
+        cache[key] = res
+    return cache[key]
+
+
+def _forms_inputs():
+    from .fitforms import FORMS
+    return {k: f.inputs for k, f in FORMS.items()}
+
+
+FORMS_INPUTS = _forms_inputs()

@@ -1,4 +1,6 @@
-"""Fit your runs: import a CSV, fit the Chinchilla and Kaplan forms, compare allocations."""
+"""Fit your runs: import a CSV, fit law forms with diagnostics, bootstrap bands, back-test,
+compare allocations with published laws, or fit any form to any columns."""
+import json
 import math
 
 import numpy as np
@@ -6,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from lib import allocation, figures, ingest, ui
-from lib.fitting import MODELS, FitError
+from lib.fitforms import FORMS
+from lib.fitting import FitError, band
 from lib.laws import evaluate_loss, make_law
 from lib.state import Field
 
@@ -14,58 +17,71 @@ PAGE = "fit"
 ui.require_navigation()
 laws = ui.published_laws()
 alloc_laws = tuple(s for s, l in laws.items() if l.has_allocation)
+ids = ui.dataset_ids()
 FIELDS = (
-    Field("ds", "choice", ui.DEMO_ID, choices=tuple(ui.dataset_ids()), label="Dataset"),
-    Field("forms", "multi", ("chinchilla", "kaplan_nd"), choices=tuple(MODELS), label="Law forms"),
+    Field("ds", "choice", ui.DEMO_ID, choices=tuple(ids), label="Dataset"),
+    Field("forms", "multi", ("chinchilla", "kaplan_nd"), choices=ui.RUN_FORMS, label="Law forms"),
     Field("compare", "multi", tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit")
                                     if s in laws), choices=alloc_laws, label="Published laws"),
+    Field("boot", "choice", "0", choices=("0", "200", "1000"), label="Bootstrap resamples"),
+    Field("seed", "int", 0, lo=0, hi=2**31 - 1, label="Bootstrap seed"),
+    Field("hold", "choice", "20", choices=("0", "10", "20", "30"), label="Back-test hold-out"),
+    Field("af", "choice", "none", choices=("none",) + tuple(FORMS), label="Form for your columns"),
+    Field("afcols", "multi", (), choices=(), label="Columns"),
+    Field("lam", "float", 0.999, lo=0.0, hi=0.99999, label="Annealing decay factor"),
 )
 K = {f.key: ui.wkey(PAGE, f) for f in FIELDS}
+COLORS = {m: figures.PALETTE[i + 1] for i, m in enumerate(ui.RUN_FORMS)}
 
 
 def do_import(data: bytes, filename: str):
     ss = st.session_state
     pick = {t: (None if ss[f"map.{t}"] == "—" else ss[f"map.{t}"]) for t in ingest.GUESSES}
     try:
-        if pick["n_params"] is None or pick["loss"] is None:
-            raise ingest.IngestError("Map the model-parameters column and the loss column.")
-        res = ingest.import_csv(ui.user_con(), data, ingest.Mapping(**pick), ss.get("imp.name") or filename,
-                                ss.get("imp.note", ""))
+        standard = pick["n_params"] is not None or pick["loss"] is not None
+        if standard and (pick["n_params"] is None or pick["loss"] is None):
+            raise ingest.IngestError("Map both the model-parameters column and the loss column, or neither "
+                                     "(to store the columns only, e.g. a loss curve).")
+        res = ingest.import_csv(ui.user_con(), data, ingest.Mapping(**pick) if standard else None,
+                                ss.get("imp.name") or filename, ss.get("imp.note", ""))
     except ingest.IngestError as e:
         ss["imp.error"] = str(e)
         return
     ss.pop("imp.error", None)
     ss[K["ds"]] = res.dataset_id
+    ss[K["afcols"]] = []
     ss["imp.done"] = (f"Imported {res.n_rows} runs as dataset {res.dataset_id}." if res.created else
-                      f"These runs are already stored as dataset {res.dataset_id}; opened it.")
+                      f"This upload is already stored as dataset {res.dataset_id}; opened it.")
 
 
 st.title("Fit your runs")
+# the columns a link may name depend on its dataset: decode that first
+raw_ds = st.query_params.get("ds", ui.DEMO_ID)
+cols_now = list(ui.table(raw_ds if raw_ds in ids else ui.DEMO_ID).columns)
+FIELDS = FIELDS[:7] + (Field("afcols", "multi", (), choices=tuple(cols_now), label="Columns"),) + FIELDS[8:]
 ui.url_view(PAGE, FIELDS)
-ids = ui.dataset_ids()
 if st.session_state[K["ds"]] not in ids:
     st.session_state[K["ds"]] = ui.DEMO_ID
 
 with st.expander("Import runs from a CSV", expanded=False):
     st.markdown("One row per run: model parameters, training tokens **or** training compute (FLOPs, C = 6ND), "
-                f"and final loss in nats/token. Up to {ingest.MAX_UPLOAD_BYTES // 2**20} MiB and "
-                f"{ingest.MAX_ROWS:,} rows. Imports are stored on this server under a content hash, so a link "
-                "to the fit opens for your team.")
+                "and final loss in nats/token — or any numeric columns (say step, lr, loss) to fit a form of your "
+                f"choice below. Up to {ingest.MAX_UPLOAD_BYTES // 2**20} MiB and {ingest.MAX_ROWS:,} rows. Imports "
+                "are stored on this server under a content hash, so a link to the fit opens for your team.")
     up = st.file_uploader("CSV file", type=["csv", "tsv", "txt"], key="imp.file")
     if up is not None:
         try:
-            table = ingest.read_table(up.getvalue())
+            preview = ingest.read_table(up.getvalue())
         except ingest.IngestError as e:
-            st.error(str(e))
+            st.error(str(e) + " Nothing was stored.")
         else:
-            st.dataframe(table.head(5), hide_index=True)
-            guess = ingest.guess_mapping(table.columns)
-            opts = ["—"] + list(table.columns)
-            cols = st.columns(5)
+            st.dataframe(preview.head(5), hide_index=True)
+            guess = ingest.guess_mapping(preview.columns)
+            opts = ["—"] + list(preview.columns)
             labels = {"n_params": "Parameters N", "n_tokens": "Tokens D", "compute_flops": "Compute C (FLOPs)",
                       "loss": "Loss", "run_name": "Run name (optional)"}
-            for i, (t, lab) in enumerate(labels.items()):
-                cols[i].selectbox(lab, opts, index=opts.index(guess[t]) if guess[t] else 0, key=f"map.{t}")
+            for col, (t, lab) in zip(st.columns(5), labels.items()):
+                col.selectbox(lab, opts, index=opts.index(guess[t]) if guess[t] else 0, key=f"map.{t}")
             st.text_input("Dataset name", value=up.name[:100], key="imp.name", max_chars=200)
             st.text_input("Note (optional)", key="imp.note", max_chars=2000)
             st.button("Import", type="primary", on_click=do_import, args=(up.getvalue(), up.name))
@@ -75,54 +91,152 @@ if "imp.done" in st.session_state:
     st.success(st.session_state.pop("imp.done"))
 
 st.selectbox("Dataset", ids, key=K["ds"], format_func=ui.dataset_label)
-st.multiselect("Law forms to fit", list(MODELS), key=K["forms"],
-               format_func=lambda m: f"{MODELS[m].law_form} — {MODELS[m].citation}")
-st.multiselect("Compare the allocation with published laws", alloc_laws, key=K["compare"],
+c1, c2 = st.columns(2)
+c1.multiselect("Law forms to fit", ui.RUN_FORMS, key=K["forms"],
+               format_func=lambda m: f"{FORMS[m].title} — {FORMS[m].citation}")
+c2.multiselect("Compare the allocation with published laws", alloc_laws, key=K["compare"],
                format_func=lambda s: laws[s].label)
-v = ui.sync_url(PAGE, FIELDS)
+c1, c2, c3 = st.columns(3)
+c1.selectbox("Bootstrap resamples (uncertainty bands)", FIELDS[3].choices, key=K["boot"],
+             format_func=lambda n: "off" if n == "0" else f"{n} resamples")
+c2.number_input("Bootstrap seed", 0, 2**31 - 1, step=1, key=K["seed"])
+c3.selectbox("Back-test: hold out the largest runs", FIELDS[5].choices, key=K["hold"],
+             format_func=lambda h: "off" if h == "0" else f"{h}% by compute")
 
-runs = ui.runs(v["ds"])
-st.caption(f"{len(runs)} runs · N {runs['n_params'].min():.3g}–{runs['n_params'].max():.3g} · "
-           f"C {runs['compute_flops'].min():.3g}–{runs['compute_flops'].max():.3g} FLOPs")
-results, fitted_laws, residuals, rows = {}, {}, {}, []
-COLORS = {m: figures.PALETTE[i + 1] for i, m in enumerate(MODELS)}
-with st.spinner("Fitting (Huber δ = 1e-3 on log loss, L-BFGS from the Hoffmann et al. start grid) …"):
-    for m in v["forms"]:
-        try:
-            r = ui.fit(v["ds"], m)
-        except FitError as e:
-            st.error(f"{MODELS[m].law_form}: {e}")
-            continue
-        results[m] = r
-        law = make_law(f"fit-{m}", r.law_form, r.p, name=f"fit: {r.law_form}", citation="your runs",
-                       locator=MODELS[m].citation)
-        fitted_laws[m] = law
-        pred = evaluate_loss(law, runs["n_params"].to_numpy(), runs["n_tokens"].to_numpy())
-        residuals[law.name] = pred / runs["loss"].to_numpy() - 1.0
-        rows.append({"form": r.law_form, "parameters": ", ".join(f"{k} = {val:.5g}" for k, val in r.p.items()),
-                     "objective": f"{r.objective:.6g}", "converged": r.converged,
-                     "starts at best": f"{r.n_at_best}/{r.n_refined}", "at bounds": ", ".join(r.at_bounds) or "none",
-                     "rms log-residual": f"{r.residual_rms:.4f}"})
-        for w in r.warnings:
-            st.warning(f"{r.law_form}: {w}. Treat this fit as unreliable.")
+ds = st.session_state[K["ds"]]
+runs = ui.runs(ds)
+tbl = ui.table(ds)
+if tbl.columns.tolist() != cols_now:     # the dataset changed in this session: columns follow it
+    st.session_state[K["afcols"]] = []
+    FIELDS = FIELDS[:7] + (Field("afcols", "multi", (), choices=tuple(tbl.columns), label="Columns"),) + FIELDS[8:]
+
+# ---- the standard run forms ----------------------------------------------------------------
+forms = list(st.session_state[K["forms"]])
+n_boot, seed = int(st.session_state[K["boot"]]), int(st.session_state[K["seed"]])
+results, fitted, residuals, rows, boots = {}, {}, {}, [], {}
+if len(runs):
+    st.caption(f"{len(runs)} runs · N {runs['n_params'].min():.3g}–{runs['n_params'].max():.3g} · "
+               f"C {runs['compute_flops'].min():.3g}–{runs['compute_flops'].max():.3g} FLOPs")
+    with st.spinner("Fitting (Huber δ = 1e-3 on log loss, L-BFGS-B from the best starts of the initialisation grid) …"):
+        for m in forms:
+            try:
+                r = ui.fit(ds, m)
+            except FitError as e:
+                st.error(f"{FORMS[m].title}: {e}")
+                continue
+            results[m] = r
+            law = make_law(f"fit-{m}", r.law_form, r.p, name=f"fit: {FORMS[m].title}", citation="your runs",
+                           locator=FORMS[m].citation)
+            fitted[m] = law
+            pred = evaluate_loss(law, runs["n_params"].to_numpy(), runs["n_tokens"].to_numpy())
+            residuals[law.name] = pred / runs["loss"].to_numpy() - 1.0
+            if n_boot:
+                boots[m] = ui.bootstrap(ds, m, n_boot, seed)
+            se, ci = (boots[m].se(), boots[m].ci()) if m in boots else ({}, {})
+            rows.append({"form": FORMS[m].title, "parameters": ", ".join(
+                f"{k} = {val:.5g}" + (f" ± {se[k]:.2g}" if k in se else "") for k, val in r.p.items()),
+                "95% CI": "; ".join(f"{k} {lo:.4g}–{hi:.4g}" for k, (lo, hi) in ci.items()) or "bootstrap off",
+                "objective": f"{r.objective:.6g}", "converged": r.converged,
+                "starts at best": f"{r.n_at_best}/{r.n_refined}", "at bounds": ", ".join(r.at_bounds) or "none",
+                "rms log-residual": f"{r.residual_rms:.4f}"})
+            for w in r.warnings:
+                st.warning(f"{FORMS[m].title}: {w}. Treat this fit as unreliable.")
+else:
+    st.info("This dataset has no mapped parameter/loss columns: use 'Fit any law form to your columns' below.")
+
+v = ui.sync_url(PAGE, FIELDS)
 
 if rows:
     st.subheader("Fitted parameters and diagnostics")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-c_lo, c_hi = math.log10(runs["compute_flops"].min()), math.log10(runs["compute_flops"].max())
-grid = np.logspace(c_lo - 0.5, c_hi + 2, 60)
-fronts = [{**allocation.compute_optimal(l, grid), "name": l.name, "citation": "your runs", "locator": l.locator,
-           "color": COLORS[m]} for m, l in fitted_laws.items()]
-left, right = st.columns(2)
-left.plotly_chart(figures.runs_figure(runs, fronts), key="runs")
-if residuals:
-    right.plotly_chart(figures.residuals_figure(runs, residuals, {fitted_laws[m].name: COLORS[m] for m in fitted_laws}),
+    if boots:
+        st.caption(f"± is the bootstrap standard error over {n_boot} resamples of the runs (seed {seed}); "
+                   "bands below are 95% bootstrap intervals.")
+if fitted:
+    grid = np.logspace(math.log10(runs["compute_flops"].min()) - 0.5, math.log10(runs["compute_flops"].max()) + 2, 60)
+    fronts, bands_loss, bands_n = [], {}, {}
+    for m, law in fitted.items():
+        fronts.append({**allocation.compute_optimal(law, grid), "name": law.name, "citation": "your runs",
+                       "locator": law.locator, "color": COLORS[m]})
+        if m in boots:
+            samples = [allocation.compute_optimal(make_law("s", FORMS[m].law_form, p), grid)
+                       for p in boots[m].param_dicts()]
+            bands_loss[law.name] = band(np.array([s["loss"] for s in samples]))
+            bands_n[law.name] = band(np.array([s["N"] for s in samples]))
+    left, right = st.columns(2)
+    left.plotly_chart(figures.runs_figure(runs, fronts, bands=bands_loss), key="runs")
+    right.plotly_chart(figures.residuals_figure(runs, residuals, {fitted[m].name: COLORS[m] for m in fitted}),
                        key="resid")
-published = [{**ui.frontier(s, math.log10(grid[0]), math.log10(grid[-1])), "name": laws[s].name, "citation": laws[s].citation,
-              "locator": laws[s].locator, "dash": "dot", "color": figures.PALETTE[(4 + i) % len(figures.PALETTE)]}
-             for i, s in enumerate(v["compare"])]
-st.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit vs published"),
-                key="alloc")
-st.download_button("Download runs with fitted predictions (CSV)",
-                   runs.assign(**{f"pred_{k}": evaluate_loss(l, runs["n_params"], runs["n_tokens"])
-                                  for k, l in fitted_laws.items()}).to_csv(index=False), "runs_fit.csv", "text/csv")
+    published = [{**ui.frontier(s, math.log10(grid[0]), math.log10(grid[-1])), "name": laws[s].name,
+                  "citation": laws[s].citation, "locator": laws[s].locator, "dash": "dot",
+                  "color": figures.PALETTE[(4 + i) % len(figures.PALETTE)]} for i, s in enumerate(v["compare"])]
+    st.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit vs "
+                                            "published", bands=bands_n), key="alloc")
+
+    hold = int(v["hold"])
+    if hold:
+        st.subheader("Back-test: which form extrapolates best on these runs?")
+        bt = pd.DataFrame(ui.backtest(ds, tuple(fitted), hold / 100))
+        st.caption(f"Each form is refitted on the runs up to the {100 - hold}th compute percentile "
+                   f"(≤ {bt['cutoff_flops'].iloc[0]:.3g} FLOPs) and predicts the {hold}% largest.")
+        show = bt.assign(form=bt["form"].map(lambda m: FORMS[m].title))
+        st.dataframe(show, hide_index=True, column_config={
+            "median_abs_rel_err": st.column_config.NumberColumn("median |error|", format="percent"),
+            "max_abs_rel_err": st.column_config.NumberColumn("max |error|", format="percent"),
+            "mean_rel_err": st.column_config.NumberColumn("mean signed error", format="percent"),
+            "cutoff_flops": st.column_config.NumberColumn("cutoff (FLOPs)", format="%.3e")})
+
+    export = {"dataset": ds, "n_runs": int(len(runs)), "bootstrap": {"resamples": n_boot, "seed": seed},
+              "fits": {m: {"form": FORMS[m].title, "citation": FORMS[m].citation, "params": results[m].p,
+                           "objective": results[m].objective, "converged": results[m].converged,
+                           "at_bounds": list(results[m].at_bounds),
+                           "bootstrap_se": boots[m].se() if m in boots else None} for m in results}}
+    d1, d2 = st.columns(2)
+    d1.download_button("Download runs with fitted predictions (CSV)",
+                       runs.assign(**{f"pred_{m}": evaluate_loss(l, runs["n_params"], runs["n_tokens"])
+                                      for m, l in fitted.items()}).to_csv(index=False), "runs_fit.csv", "text/csv")
+    d2.download_button("Download the fit (JSON)", json.dumps(export, indent=2), "fit.json", "application/json")
+
+# ---- any form, any columns -----------------------------------------------------------------
+st.subheader("Fit any law form to your columns")
+st.selectbox("Law form", FIELDS[6].choices, key=K["af"],
+             format_func=lambda m: "— choose a form —" if m == "none" else f"{FORMS[m].title} ({FORMS[m].citation})")
+af = st.session_state[K["af"]]
+if af != "none":
+    form = FORMS[af]
+    st.latex(form.latex)
+    names = ["learning rate per step (ordered by step)"] if af == "lr_anneal" else list(form.inputs)
+    names.append(f"target: {form.target}")
+    have = list(st.session_state.get(K["afcols"], []))
+    cols = list(tbl.columns)
+    picked = []
+    for i, (col, name) in enumerate(zip(st.columns(len(names)), names)):
+        key = f"fit.afcol.{af}.{i}"
+        if key not in st.session_state:
+            st.session_state[key] = have[i] if i < len(have) and have[i] in cols else (cols[min(i, len(cols) - 1)]
+                                                                                      if cols else None)
+        picked.append(col.selectbox(name, cols, key=key))
+    if af == "lr_anneal":
+        st.number_input("Annealing decay factor λ for S2 (the paper's exact definition and default could not be "
+                        "checked here)", 0.0, 0.99999, step=0.001, format="%.5f", key=K["lam"])
+    st.session_state[K["afcols"]] = [p for p in picked if p]
+    v = ui.sync_url(PAGE, FIELDS)
+    if len(picked) == len(names) and all(picked):
+        try:
+            r, X = ui.fit_columns(ds, af, tuple(picked), float(st.session_state[K["lam"]]))
+        except (FitError, ValueError) as e:
+            st.error(f"{form.title}: {e}")
+        else:
+            st.dataframe(pd.DataFrame([{"parameters": ", ".join(f"{k} = {val:.5g}" for k, val in r.p.items()),
+                                        "objective": f"{r.objective:.6g}", "converged": r.converged,
+                                        "starts at best": f"{r.n_at_best}/{r.n_refined}",
+                                        "at bounds": ", ".join(r.at_bounds) or "none",
+                                        "rms log-residual": f"{r.residual_rms:.4f}"}]), hide_index=True)
+            for w in r.warnings:
+                st.warning(f"{form.title}: {w}. Treat this fit as unreliable.")
+            x_name = picked[0]
+            st.plotly_chart(figures.observed_vs_fit_figure(tbl[x_name].to_numpy(), tbl[picked[-1]].to_numpy(),
+                                                           form.predict(r.theta, X), x_name, picked[-1],
+                                                           form.title), key="anyfit")
+elif not len(tbl.columns):
+    st.caption("This dataset has no numeric columns stored.")

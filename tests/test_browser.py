@@ -122,7 +122,11 @@ def _wait_for(predicate, timeout_s: float, what: str, page):
         if got:
             return got
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}; url={page.url}")
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / "browser_failure.png"
+            page.screenshot(path=str(shot), full_page=True)
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}; url={page.url}; "
+                                 f"screenshot {shot}")
         page.wait_for_timeout(200)
 
 

@@ -79,9 +79,11 @@ def test_fit_page_demo_fits_and_reports_diagnostics():
     at = run_page("fit")
     assert at.selectbox[0].value == "demo"
     params = at.dataframe[0].value
-    assert set(params["form"]) == {"chinchilla", "kaplan_nd"}
+    assert set(params["form"]) == {"Chinchilla L(N, D)", "Kaplan L(N, D)"}
     assert (params["converged"]).all()
     assert len(charts(at)) == 3
+    backtest = at.dataframe[1].value          # default: hold out the 20% largest runs
+    assert set(backtest["n_test"]) == {9} and (backtest["median_abs_rel_err"] < 0.05).all()
 
 
 def test_fit_page_opens_a_stored_dataset_by_link():
@@ -97,7 +99,7 @@ def test_fit_page_opens_a_stored_dataset_by_link():
     at = run_page("fit", ds=ds, forms="chinchilla")
     assert at.selectbox[0].value == ds
     params = at.dataframe[0].value
-    assert list(params["form"]) == ["chinchilla"]
+    assert list(params["form"]) == ["Chinchilla L(N, D)"]
     alpha = float(params["parameters"].iloc[0].split("alpha = ")[1].split(",")[0])
     assert alpha == pytest.approx(0.35, abs=0.05)
 
@@ -120,3 +122,36 @@ def test_data_page_laws_carry_locators():
     at = run_page("data")
     df = at.dataframe[0].value
     assert df["locator"].str.len().gt(0).all() and len(df) >= 10
+
+
+def test_fit_page_bootstrap_from_url_is_reproducible():
+    at = run_page("fit", forms="chinchilla", boot="200", seed="3", hold="0")
+    params = at.dataframe[0].value
+    assert "±" in params["parameters"].iloc[0] and "alpha" in params["95% CI"].iloc[0]
+    again = run_page("fit", forms="chinchilla", boot="200", seed="3", hold="0")
+    assert again.dataframe[0].value["95% CI"].iloc[0] == params["95% CI"].iloc[0]
+    other = run_page("fit", forms="chinchilla", boot="200", seed="4", hold="0")
+    assert other.dataframe[0].value["95% CI"].iloc[0] != params["95% CI"].iloc[0]
+    assert any("95% band" in str(c.proto.spec) for c in charts(at)) if hasattr(charts(at)[0], "proto") else True
+
+
+def test_fit_any_form_to_chosen_columns():
+    at = run_page("fit", forms="chinchilla", hold="0", af="power_offset", afcols="compute_flops,loss")
+    assert at.selectbox(key="fit.afcol.power_offset.0").value == "compute_flops"
+    anyfit = at.dataframe[-1].value
+    assert "alpha = " in anyfit["parameters"].iloc[0]
+    assert len(charts(at)) == 4
+
+
+def test_fit_any_form_unknown_columns_fall_back():
+    at = run_page("fit", af="power_offset", afcols="nope,loss")
+    assert any("Ignored unknown columns" in w.value for w in at.warning)
+
+
+def test_planner_with_a_fitted_law_and_bootstrap_bands():
+    at = run_page("planner", law="fit:demo:chinchilla", C="1e21", boot="200", seed="1")
+    assert at.selectbox[0].value == "fit:demo:chinchilla"
+    text = " ".join(c.value for c in at.caption)
+    assert "95% bootstrap intervals (200 resamples, seed 1)" in text
+    m = {x.label: x.value for x in at.metric}
+    assert m["N* (parameters)"].endswith(" B") or m["N* (parameters)"].endswith(" M")

@@ -57,3 +57,31 @@ def test_porian_exponents_reproduced():
         assert a == pytest.approx(row["n_exponent_a"], abs=0.01), (row["experiment"], a, row["n_exponent_a"])
         checked += 1
     assert checked == len(fits) == 15
+
+
+def test_besiroglu_bootstrap_standard_errors(epoch_runs):
+    # Besiroglu et al. (4,000 resamples): SE alpha 0.015, beta 0.021, E 0.026; within ±30% here.
+    from lib.fitting import bootstrap
+    N, D, L = epoch_runs
+    boot = bootstrap("chinchilla", {"N": N, "D": D}, L, n_resamples=1000, seed=0)
+    se = boot.se()
+    assert boot.n_failed == 0
+    for k, ref in (("alpha", 0.015), ("beta", 0.021), ("E", 0.026)):
+        assert se[k] == pytest.approx(ref, rel=0.30), (k, se[k])
+
+
+def test_isoflop_parabolas_on_porian_points():
+    # Hoffmann's Approach 2 (plain parabolas) on Porian et al.'s isoFLOP points. Their published
+    # exponents come from a weighted, interpolated variant; the plain method lands within 0.08.
+    from lib.fitting import isoflop_fit
+    pts = pd.read_csv(shared_file("porian2024", "porian2024_isoflop_points.csv"))
+    fits = pd.read_csv(shared_file("porian2024", "porian2024_fits.csv"))
+    keys = ["source_file", "dataset", "hparams", "warmup", "decay", "param_count", "loss_split", "experiment"]
+    diffs = []
+    for _, row in fits.iterrows():
+        sel = pts
+        for k in keys:
+            sel = sel[sel[k] == row[k]]
+        r = isoflop_fit(sel["n_params"], sel["flops_budget"], sel["loss"])
+        diffs.append(abs(r.a - row["n_exponent_a"]))
+    assert max(diffs) < 0.08 and np.median(diffs) < 0.03

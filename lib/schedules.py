@@ -1,0 +1,55 @@
+"""Learning-rate schedules and the two areas of Tissue et al. 2024's loss-curve law.
+
+L(s) = L0 + A·S1^(-alpha) - C·S2 (arXiv 2408.11029, abstract): S1 is the area under the LR
+curve up to step s ("forward area"), S2 the LR annealing area. S2 is computed here in the
+momentum form m_i = lam·m_(i-1) + (eta_(i-1) - eta_i), S2 = sum_i m_i, which with lam -> 1
+is the area between the peak LR and the LR curve. Only the paper's abstract could be read
+here: the momentum form and any default lam are UNVERIFIED against its text, so lam is an
+input the user sets.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+SCHEDULES = ("constant", "cosine", "wsd")
+
+
+def lr_schedule(kind: str, steps: int, peak: float, warmup: int = 0, final_frac: float = 0.1,
+                decay_frac: float = 0.2) -> np.ndarray:
+    """Per-step learning rates: linear warmup, then constant, cosine to final_frac·peak, or
+    warmup-stable-decay (linear decay to final_frac·peak over the last decay_frac of steps)."""
+    if kind not in SCHEDULES:
+        raise ValueError(f"unknown schedule {kind!r}; choose one of {', '.join(SCHEDULES)}")
+    if steps < 2 or peak <= 0 or not (0 <= final_frac <= 1) or not (0 < decay_frac <= 1) or warmup >= steps:
+        raise ValueError("need steps >= 2, peak > 0, 0 <= final_frac <= 1, 0 < decay_frac <= 1, warmup < steps")
+    s = np.arange(1, steps + 1, dtype=float)
+    lr = np.full(steps, peak)
+    if warmup:
+        lr[:warmup] = peak * s[:warmup] / warmup
+    t = s[warmup:] - warmup
+    span = steps - warmup
+    if kind == "cosine":
+        lr[warmup:] = peak * (final_frac + (1 - final_frac) * 0.5 * (1 + np.cos(np.pi * t / span)))
+    elif kind == "wsd":
+        start = steps - int(round(decay_frac * steps))
+        k = np.arange(steps) >= start
+        frac = (np.arange(steps)[k] - start + 1) / max(1, steps - start)
+        lr[k] = peak * (1 - (1 - final_frac) * frac)
+    return lr
+
+
+def annealing_areas(lrs, lam: float = 0.999) -> tuple[np.ndarray, np.ndarray]:
+    """S1 (cumulative sum of LR) and S2 (cumulative momentum of LR decreases) at every step."""
+    lrs = np.asarray(lrs, dtype=float)
+    if lrs.ndim != 1 or lrs.size < 2 or np.any(~np.isfinite(lrs)) or np.any(lrs < 0):
+        raise ValueError("learning rates must be a 1-D sequence of at least 2 finite, non-negative values")
+    if not 0 <= lam < 1:
+        raise ValueError("the decay factor lam must be in [0, 1)")
+    S1 = np.cumsum(lrs)
+    drops = np.concatenate([[0.0], lrs[:-1] - lrs[1:]])
+    m = np.empty_like(lrs)
+    acc = 0.0
+    for i, d in enumerate(drops):
+        acc = lam * acc + d
+        m[i] = acc
+    return S1, np.cumsum(m)
