@@ -49,6 +49,7 @@ class FitForm:
     law_form: str | None = None        # lib.laws form the fitted parameters plug into
     analytic_jac: bool = True
     grid_score: Callable | None = None  # (starts (S,p), X, log y, delta) -> (S,) objective values
+    allow_zero: tuple[str, ...] = ()    # inputs that may be zero (all others must be positive)
 
     @property
     def n_params(self) -> int:
@@ -281,7 +282,7 @@ FORMS: dict[str, FitForm] = {f.slug: f for f in (
             grid=((np.log(1.0), np.log(2.0), np.log(3.0)), (np.log(0.3), np.log(1.0), np.log(3.0)),
                   (0.2, 0.5, 1.0), tuple(np.log([1e-3, 1e-2, 1e-1, 1.0, 10.0]))),
             bounds=((np.log(1e-3), np.log(50.0)), (np.log(1e-6), np.log(1e4)), (1e-3, 5.0), (np.log(1e-8), np.log(1e4))),
-            pred=_lr_anneal, to_params=_lr_anneal_params, analytic_jac=False,
+            pred=_lr_anneal, to_params=_lr_anneal_params, analytic_jac=False, allow_zero=("S2",),
             latex=r"L(s)=L_0+A\,S_1^{-\alpha}-C\,S_2",
             citation="Tissue et al. 2024 (arXiv 2408.11029), abstract"),
     FitForm("muennighoff", "Data-constrained L(N, D, U)", ("N", "D", "U"), "loss",

@@ -121,7 +121,10 @@ def check_data(form: FitForm, X: Mapping[str, np.ndarray], y) -> tuple[dict, np.
             raise FitError("all columns must have the same number of rows")
         if not np.all(np.isfinite(v)):
             raise FitError(f"{label} contain missing, NaN or infinite values")
-        if np.any(v <= 0):
+        if k in form.allow_zero:
+            if np.any(v < 0):
+                raise FitError(f"{label} must not be negative (found {int(np.sum(v < 0))} negative values)")
+        elif np.any(v <= 0):
             raise FitError(f"{label} must be positive (found {int(np.sum(v <= 0))} zero or negative values)")
     if y.size <= form.n_params:
         raise FitError(f"{y.size} runs cannot determine {form.n_params} parameters: "

@@ -39,7 +39,8 @@ def lr_schedule(kind: str, steps: int, peak: float, warmup: int = 0, final_frac:
 
 
 def annealing_areas(lrs, lam: float = 0.999) -> tuple[np.ndarray, np.ndarray]:
-    """S1 (cumulative sum of LR) and S2 (cumulative momentum of LR decreases) at every step."""
+    """S1 (cumulative sum of LR) and S2 (cumulative momentum of LR decreases) at every step.
+    LR changes before the schedule first reaches its peak (warmup) add nothing to S2."""
     lrs = np.asarray(lrs, dtype=float)
     if lrs.ndim != 1 or lrs.size < 2 or np.any(~np.isfinite(lrs)) or np.any(lrs < 0):
         raise ValueError("learning rates must be a 1-D sequence of at least 2 finite, non-negative values")
@@ -47,6 +48,7 @@ def annealing_areas(lrs, lam: float = 0.999) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("the decay factor lam must be in [0, 1)")
     S1 = np.cumsum(lrs)
     drops = np.concatenate([[0.0], lrs[:-1] - lrs[1:]])
+    drops[: int(np.argmax(lrs)) + 1] = 0.0     # warmup (rising to the first peak) anneals nothing
     m = np.empty_like(lrs)
     acc = 0.0
     for i, d in enumerate(drops):

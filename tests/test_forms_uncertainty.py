@@ -161,3 +161,67 @@ def test_huge_dynamic_range_still_fits():
     L = chinchilla_loss(N, D, 1.8, 480.0, 2100.0, 0.35, 0.37) * np.exp(rng.normal(0, 0.001, 80))
     r = fit("chinchilla", {"N": N, "D": D}, L)
     assert r.converged and r.p["alpha"] == pytest.approx(0.35, abs=0.02)
+
+
+def test_gadre_form_recovers_parameters():
+    from lib.laws import gadre_loss
+    rng = np.random.default_rng(8)
+    N = 10 ** rng.uniform(7, 9.5, 80)
+    M = 10 ** rng.uniform(0.5, 2.7, 80)
+    D = M * N
+    L = gadre_loss(N, D, 1.51, 141.0, 190.0, 0.121) * np.exp(rng.normal(0, 0.001, N.size))
+    r = fit("gadre", {"C": 6 * N * D, "M": M}, L)
+    assert r.converged
+    assert r.p["eta"] == pytest.approx(0.121, abs=0.01)
+    assert r.p["E"] == pytest.approx(1.51, abs=0.1)
+    law = make_law("g", "gadre", r.p)
+    assert allocation.compute_optimal(law, 1e21)["tokens_per_param"][0] == pytest.approx(3.43, rel=0.15)
+
+
+def test_average_parameter_form_is_chinchilla_on_nbar():
+    rng = np.random.default_rng(4)
+    Nbar = 10 ** rng.uniform(7, 10, 70)
+    D = 10 ** rng.uniform(9, 11.5, 70)
+    L = chinchilla_loss(Nbar, D, 1.8, 480.0, 2100.0, 0.35, 0.37) * np.exp(rng.normal(0, 0.001, 70))
+    a = fit("avg_param", {"Nbar": Nbar, "D": D}, L)
+    b = fit("chinchilla", {"N": Nbar, "D": D}, L)
+    for k in b.p:
+        assert a.p[k] == pytest.approx(b.p[k], rel=1e-6), k
+    assert a.p["alpha"] == pytest.approx(0.35, abs=0.02)
+
+
+def test_lr_annealing_curve_recovers_parameters():
+    from lib.schedules import annealing_areas, lr_schedule
+    truth = {"L0": 2.0, "A": 0.8, "alpha": 0.5, "C": 0.6}
+    X = {"S1": [], "S2": []}
+    y = []
+    for kind in ("cosine", "wsd", "constant"):       # fitted on three schedules at once
+        lr = lr_schedule(kind, 3000, 3e-3, warmup=100, final_frac=0.1, decay_frac=0.2)
+        S1, S2 = annealing_areas(lr, 0.999)
+        keep = slice(100, None, 20)
+        X["S1"] += list(S1[keep])
+        X["S2"] += list(S2[keep])
+        y += list(truth["L0"] + truth["A"] * S1[keep] ** -truth["alpha"] - truth["C"] * S2[keep])
+    y = np.array(y) * np.exp(np.random.default_rng(1).normal(0, 0.0005, len(y)))
+    r = fit("lr_anneal", {k: np.array(v) for k, v in X.items()}, y)
+    assert r.converged
+    for k, v in truth.items():
+        assert r.p[k] == pytest.approx(v, rel=0.05), k
+
+
+def test_schedules_and_annealing_areas():
+    from lib.schedules import annealing_areas, lr_schedule
+    const = lr_schedule("constant", 100, 1e-3)
+    S1, S2 = annealing_areas(const, 0.999)
+    assert S1[-1] == pytest.approx(0.1) and np.all(S2 == 0)          # no decay, no annealing area
+    cos = lr_schedule("cosine", 1000, 1e-3, warmup=10, final_frac=0.1)
+    assert cos[9] == pytest.approx(1e-3) and cos[-1] == pytest.approx(1e-4, rel=1e-6)
+    wsd = lr_schedule("wsd", 1000, 1e-3, decay_frac=0.2)
+    assert np.all(wsd[:800] == 1e-3) and wsd[-1] == pytest.approx(1e-4)
+    # lam -> 0: each step counts only its own drop, so S2 at the end is the total drop
+    _, S2_0 = annealing_areas(wsd, 0.0)
+    assert S2_0[-1] == pytest.approx(1e-3 - 1e-4)
+    with pytest.raises(ValueError):
+        lr_schedule("linear", 100, 1e-3)
+    with pytest.raises(ValueError):
+        annealing_areas([1e-3, -1.0])
