@@ -9,4 +9,7 @@ pages = [
     st.Page("pages/fit.py", title="Fit your runs", icon=":material/insights:", url_path="fit"),
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
 ]
-st.navigation(pages).run()
+nav = st.navigation(pages)
+st.sidebar.radio("Chart download format", ["png", "svg"], key="img_fmt", horizontal=True,
+                 help="The camera icon on each chart downloads it in this format.")
+nav.run()

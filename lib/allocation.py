@@ -6,7 +6,7 @@ C is in FLOPs throughout, with C = 6·N·D (Kaplan et al. 2020, Sec. 2.1; Hoffma
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import brentq, minimize_scalar
 
 from .laws import COMPUTE_UNITS, Law, evaluate_1d, evaluate_loss
 
@@ -117,3 +117,90 @@ def training_time_cost(C: float, n_gpus: int, peak_flops: float, mfu: float, usd
     gpu_hours = seconds / 3600.0 * n_gpus
     return {"seconds": seconds, "days": seconds / 86400.0, "gpu_hours": gpu_hours,
             "usd": gpu_hours * usd_per_gpu_hour}
+
+
+# ---- what-if planning ------------------------------------------------------------------------
+
+_LOG_D_RANGE = (np.log(1e3), np.log(1e19))
+
+
+def tokens_for_loss(law: Law, N: float, target: float, U: float = np.inf) -> float:
+    """Training tokens a model of N parameters needs to reach ``target`` loss (inf if it cannot:
+    the law's loss at N stays above the target however long it trains)."""
+    def gap(logD):
+        return float(evaluate_loss(law, N, np.exp(logD), U)) - target
+    lo, hi = _LOG_D_RANGE
+    if gap(hi) > 0:
+        return np.inf
+    if gap(lo) <= 0:
+        return float(np.exp(lo))
+    return float(np.exp(brentq(gap, lo, hi, xtol=1e-12, rtol=1e-12)))
+
+
+def _min_over_N(cost_of_N, lo=np.log(_MIN_N), hi=np.log(1e16)):
+    grid = np.linspace(lo, hi, 161)
+    vals = np.array([cost_of_N(np.exp(x)) for x in grid])
+    if not np.isfinite(vals).any():
+        return np.nan, np.inf
+    i = int(np.nanargmin(np.where(np.isfinite(vals), vals, np.nan)))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    res = minimize_scalar(lambda x: cost_of_N(np.exp(x)), bounds=(a, b), method="bounded", options={"xatol": 1e-9})
+    return float(np.exp(res.x)), float(res.fun)
+
+
+def inference_optimal(law: Law, target: float, inference_tokens: float, U: float = np.inf) -> dict:
+    """Sardana et al. 2023: the model that reaches ``target`` loss with the fewest training plus
+    inference FLOPs, 6·N·D_train + 2·N·D_inference."""
+    def total(N):
+        D = tokens_for_loss(law, N, target, U)
+        return 6.0 * N * D + 2.0 * N * inference_tokens
+    N, tot = _min_over_N(total)
+    if not np.isfinite(tot):
+        raise ValueError("no model size reaches that loss under this law")
+    D = tokens_for_loss(law, N, target, U)
+    return {"N": N, "D": D, "train_flops": 6.0 * N * D, "inference_flops": 2.0 * N * inference_tokens,
+            "total_flops": tot, "loss": target}
+
+
+def inference_aware_plan(law: Law, C: float, inference_tokens: float, U: float = np.inf) -> dict:
+    """Compare the compute-optimal model for training budget C, then served for
+    ``inference_tokens``, with the model that reaches the same loss at the least total FLOPs."""
+    base = compute_optimal(law, C, U)
+    N0, D0, loss0 = float(base["N"][0]), float(base["D"][0]), float(base["loss"][0])
+    base_total = C + 2.0 * N0 * inference_tokens
+    alt = inference_optimal(law, loss0, inference_tokens, U)
+    return {"baseline": {"N": N0, "D": D0, "loss": loss0, "train_flops": C,
+                         "inference_flops": 2.0 * N0 * inference_tokens, "total_flops": base_total},
+            "inference_aware": alt, "saved_flops": base_total - alt["total_flops"],
+            "saved_fraction": (base_total - alt["total_flops"]) / base_total}
+
+
+def compute_for_loss(law: Law, target: float, U: float = np.inf) -> dict:
+    """The least training compute that reaches ``target`` loss (the compute-optimal model for it)."""
+    r = inference_optimal(law, target, 0.0, U)
+    return {"N": r["N"], "D": r["D"], "C": r["train_flops"]}
+
+
+def fixed_size_plan(law: Law, N: float, C: float, U: float = np.inf) -> dict:
+    """A model of fixed size N trained with budget C: its loss, and the over-training penalty,
+    the extra FLOPs over the compute-optimal way to reach the same loss."""
+    D = C / (6.0 * N)
+    loss = float(evaluate_loss(law, N, D, U))
+    best = compute_for_loss(law, loss, U)
+    return {"N": N, "D": D, "loss": loss, "tokens_per_param": D / N, "C_optimal_same_loss": best["C"],
+            "N_optimal_same_loss": best["N"], "penalty_flops": C - best["C"], "penalty_fraction": C / best["C"] - 1}
+
+
+def data_constrained_plan(law: Law, C: float, U: float) -> dict:
+    """Muennighoff et al. 2023 with U unique tokens: the data-constrained optimum at budget C,
+    its epochs and effective data D', and the loss penalty against unlimited data."""
+    from .laws import muennighoff_effective
+    if law.form != "muennighoff":
+        raise ValueError("the data-constrained plan needs the data-constrained law (Muennighoff et al. 2023)")
+    con = compute_optimal(law, C, U)
+    free = compute_optimal(law, C, np.inf)
+    N, D = float(con["N"][0]), float(con["D"][0])
+    N_eff, D_eff = muennighoff_effective(N, D, U, **law.p)
+    return {"N": N, "D": D, "epochs": D / U, "effective_tokens": float(D_eff), "effective_params": float(N_eff),
+            "loss": float(con["loss"][0]), "loss_unlimited": float(free["loss"][0]),
+            "loss_penalty": float(con["loss"][0] - free["loss"][0])}

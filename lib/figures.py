@@ -57,7 +57,7 @@ def _finite_positive(x, y):
 
 
 def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference_ratio: float | None = None,
-                    marker_C: float | None = None, bands: dict | None = None) -> go.Figure:
+                    marker_C: float | None = None, bands: dict | None = None, runs=None) -> go.Figure:
     """One panel of the compute-optimal frontier: ``quantity`` (N, D, tokens_per_param, loss) vs C.
 
     Each curve is a dict with keys name, citation, locator, C and the quantity's array;
@@ -76,6 +76,8 @@ def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference
             line=dict(color=c.get("color") or PALETTE[i % len(PALETTE)], width=2.2, dash=c.get("dash", "solid")),
             hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>"
                            f"C = %{{x:.3g}} FLOPs<br>{AXIS_TITLES[quantity]} = %{{y:.4g}}<extra></extra>")))
+    if runs is not None and len(runs) and quantity in ("N", "D", "tokens_per_param"):
+        _add_runs(fig, runs, quantity)
     if reference_ratio and quantity == "tokens_per_param" and curves:
         allc = np.concatenate([np.asarray(c["C"], float) for c in curves])
         fig.add_trace(go.Scatter(x=[allc.min(), allc.max()], y=[reference_ratio] * 2, mode="lines",
@@ -86,6 +88,30 @@ def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference
         fig.add_vline(x=marker_C, line=dict(color="#555", dash="dash", width=1))
     ylog = quantity != "loss"
     return _layout(fig, title, AXIS_TITLES["C"], AXIS_TITLES[quantity], ylog=ylog)
+
+
+def runs_for_overlay(runs):
+    """Documented training runs with the columns the frontier charts need: N (active parameters
+    when stated, else total), D, and C (as stated, else 6·N·D)."""
+    import pandas as pd
+    r = runs[runs["training_tokens"].notna() & runs["total_params"].notna()].copy()
+    r["N"] = r["active_params"].fillna(r["total_params"])
+    r["D"] = r["training_tokens"]
+    r["C"] = r["training_compute_flops"].fillna(6.0 * r["N"] * r["D"])
+    r["C_how"] = np.where(r["training_compute_flops"].notna(), "as stated", "6·N·D")
+    r["tokens_per_param"] = r["D"] / r["N"]
+    return pd.DataFrame(r)
+
+
+def _add_runs(fig: go.Figure, r, quantity: str) -> None:
+    fig.add_trace(go.Scatter(
+        x=r["C"], y=r[quantity], mode="markers", name="documented training runs",
+        marker=dict(size=8, color="rgba(60,60,60,0.55)", symbol="circle-open", line=dict(width=1.5)),
+        customdata=np.stack([r["model"], r["organisation"], r["year"].astype(str), r["N"], r["D"], r["C_how"],
+                             r["locator"]], axis=-1),
+        hovertemplate=("<b>%{customdata[0]}</b> (%{customdata[1]}, %{customdata[2]})<br>N = %{customdata[3]:.3g} "
+                       "params, D = %{customdata[4]:.3g} tokens<br>C = %{x:.3g} FLOPs (%{customdata[5]})<br>"
+                       "source: %{customdata[6]}<extra></extra>")))
 
 
 def single_variable_figure(curves: Sequence[dict]) -> go.Figure:
@@ -101,7 +127,8 @@ def single_variable_figure(curves: Sequence[dict]) -> go.Figure:
                    AXIS_TITLES["loss"], ylog=False)
 
 
-def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float | None = None) -> go.Figure:
+def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float | None = None,
+                   fixed_N: float | None = None) -> go.Figure:
     """Loss vs N at fixed compute C, with the optimum marked."""
     fig = go.Figure()
     x, y = _finite_positive(curve["N"], curve["loss"])
@@ -115,6 +142,15 @@ def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float
         x=[curve["N_opt"]], y=[curve["loss_opt"]], mode="markers", name="compute-optimal N*",
         marker=dict(size=12, color=PALETTE[1], symbol="star"),
         hovertemplate="<b>optimum</b><br>N* = %{x:.3g} params<br>loss = %{y:.4f} nats/token<extra></extra>"))
+    if fixed_N is not None:
+        Ns = np.asarray(curve["N"], float)
+        Ls = np.asarray(curve["loss"], float)
+        if Ns.min() <= fixed_N <= Ns.max():
+            y = float(np.interp(np.log(fixed_N), np.log(Ns), Ls))
+            fig.add_trace(go.Scatter(x=[fixed_N], y=[y], mode="markers", name="fixed model size",
+                                     marker=dict(size=11, color=PALETTE[2], symbol="diamond"),
+                                     hovertemplate="<b>fixed size</b><br>N = %{x:.3g} params<br>loss = %{y:.4f}"
+                                                   "<extra></extra>"))
     if U is not None and np.isfinite(U):
         n_one_epoch = C / (6.0 * U)  # models at least this large see the unique data at most once
         fig.add_vline(x=n_one_epoch, line=dict(color="#999", dash="dot"))
@@ -180,3 +216,18 @@ def observed_vs_fit_figure(x, y, pred, x_name: str, y_name: str, form_title: str
                              hovertemplate=f"{x_name} = %{{x:.4g}}<br>fitted {y_name} = %{{y:.4g}}<extra></extra>"))
     xlog = bool(np.all(x > 0) and x.max() / max(x.min(), 1e-300) > 100)
     return _layout(fig, f"{y_name} vs {x_name}: data and fit", x_name, y_name, xlog=xlog, ylog=False)
+
+
+def comparison_figure(side) -> go.Figure:
+    """N* and D* of one budget under several laws, on a log axis, one row per law."""
+    fig = go.Figure()
+    names = [f"{n} ({p})" for n, p in zip(side["law"], side["paper"])]
+    for q, color, sym in (("N*", PALETTE[0], "circle"), ("D*", PALETTE[1], "square")):
+        fig.add_trace(go.Scatter(
+            x=side[q], y=names, mode="markers", name=f"{q} ({'parameters' if q == 'N*' else 'tokens'})",
+            marker=dict(size=12, color=color, symbol=sym), customdata=side["D*/N*"],
+            hovertemplate=f"<b>%{{y}}</b><br>{q} = %{{x:.3g}}<br>D*/N* = %{{customdata:.1f}}<extra></extra>"))
+    fig = _layout(fig, "Compute-optimal allocation by law", "Parameters N* or tokens D* (count)", "", ylog=False,
+                  height=max(260, 70 + 45 * len(side)))
+    fig.update_yaxes(type="category", autorange="reversed", title_text="")
+    return fig

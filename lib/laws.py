@@ -49,6 +49,21 @@ def power_law(x, x_c, alpha):
     return (x_c / x) ** alpha
 
 
+def muennighoff_effective(N, D, U, a, b, e, alpha, beta, R_D_star, R_N_star):
+    """Effective parameters N' and effective data D' (Muennighoff et al. 2023, Eqs. 5-6)."""
+    N = np.asarray(N, dtype=float)
+    D = np.asarray(D, dtype=float)
+    U = np.minimum(np.asarray(U, dtype=float), D)
+    A, B = np.exp(a), np.exp(b)
+    G = ((alpha * A) / (beta * B)) ** (1.0 / (alpha + beta))
+    R_D = np.maximum(D / U - 1.0, 0.0)
+    U_N = np.minimum(N, (U * G) ** (beta / alpha) * G)
+    R_N = np.maximum(N / U_N - 1.0, 0.0)
+    N_eff = U_N + U_N * R_N_star * (1.0 - np.exp(-R_N / R_N_star))
+    D_eff = U + U * R_D_star * (1.0 - np.exp(-R_D / R_D_star))
+    return N_eff, D_eff
+
+
 def muennighoff_loss(N, D, U, a, b, e, alpha, beta, R_D_star, R_N_star):
     """Muennighoff et al. 2023 data-constrained law (Eqs. 5-6 with the Chinchilla form).
 
@@ -57,16 +72,8 @@ def muennighoff_loss(N, D, U, a, b, e, alpha, beta, R_D_star, R_N_star):
     parameters decay with the constants R_D*, R_N*. U_N is the compute-optimal parameter
     count for U unique tokens under the single-epoch law, or N if smaller.
     """
-    N = np.asarray(N, dtype=float)
-    D = np.asarray(D, dtype=float)
-    U = np.minimum(np.asarray(U, dtype=float), D)
+    N_eff, D_eff = muennighoff_effective(N, D, U, a, b, e, alpha, beta, R_D_star, R_N_star)
     A, B, E = np.exp(a), np.exp(b), np.exp(e)
-    G = ((alpha * A) / (beta * B)) ** (1.0 / (alpha + beta))
-    R_D = np.maximum(D / U - 1.0, 0.0)
-    U_N = np.minimum(N, (U * G) ** (beta / alpha) * G)
-    R_N = np.maximum(N / U_N - 1.0, 0.0)
-    N_eff = U_N + U_N * R_N_star * (1.0 - np.exp(-R_N / R_N_star))
-    D_eff = U + U * R_D_star * (1.0 - np.exp(-R_D / R_D_star))
     return E + A / N_eff ** alpha + B / D_eff ** beta
 
 

@@ -55,3 +55,22 @@ def annealing_areas(lrs, lam: float = 0.999) -> tuple[np.ndarray, np.ndarray]:
         acc = lam * acc + d
         m[i] = acc
     return S1, np.cumsum(m)
+
+
+def annealing_areas_at(steps, lrs, lam: float = 0.999) -> tuple[np.ndarray, np.ndarray]:
+    """S1, S2 at logged steps when the learning rate is logged only at those steps: the
+    per-step schedule is rebuilt by linear interpolation between them (steps count from 1;
+    steps before the first logged one take its learning rate, so log from step 1 when the
+    warmup matters)."""
+    steps = np.asarray(steps, dtype=float)
+    lrs = np.asarray(lrs, dtype=float)
+    if steps.shape != lrs.shape or steps.size < 2:
+        raise ValueError("steps and learning rates must be two columns of the same length (at least 2 rows)")
+    if np.any(~np.isfinite(steps)) or np.any(steps < 1) or np.any(np.diff(steps) <= 0) or np.any(steps != np.round(steps)):
+        raise ValueError("steps must be increasing whole numbers starting at 1 or later")
+    if steps[-1] > 5e7:
+        raise ValueError("more than 50 million steps: log the learning rate at fewer, coarser steps")
+    full = np.interp(np.arange(1, int(steps[-1]) + 1), steps, lrs)
+    S1, S2 = annealing_areas(full, lam)
+    idx = steps.astype(np.int64) - 1
+    return S1[idx], S2[idx]

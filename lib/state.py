@@ -31,11 +31,14 @@ class Field:
     choices: tuple = ()
     label: str = ""
     allow_inf: bool = False    # for log10: a last option "unlimited" (math.inf)
+    allow_none: bool = False   # for log10: a first option "none" (-math.inf, i.e. a value of 0)
 
     def options(self) -> list[float]:
         """The grid a log10 field snaps to (its widget's options)."""
         n = int(round((self.hi - self.lo) / self.step))
         grid = [round(self.lo + i * self.step, 6) for i in range(n + 1)]
+        if self.allow_none:
+            grid = [-math.inf] + grid
         return grid + [math.inf] if self.allow_inf else grid
 
 
@@ -55,6 +58,8 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
         if f.kind == "log10":
             if f.allow_inf and raw.strip().lower() in ("inf", "unlimited"):
                 return math.inf
+            if f.allow_none and raw.strip().lower() in ("0", "none", "off"):
+                return -math.inf
             v = _parse_float(raw)
             if v <= 0:
                 raise ValueError("not positive")
@@ -122,7 +127,9 @@ def decode(params: Mapping[str, Sequence[str] | str], fields: Sequence[Field]) -
 
 def encode_value(f: Field, v) -> str:
     if f.kind == "log10":
-        return "inf" if math.isinf(v) else fmt_sci(10 ** v)
+        if math.isinf(v):
+            return "inf" if v > 0 else "0"
+        return fmt_sci(10 ** v)
     if f.kind == "multi":
         return ",".join(v)
     if f.kind == "float":

@@ -75,6 +75,26 @@ def load_laws_table(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+RUN_TEXT = ("model", "organisation", "verified", "arxiv_id", "url", "locator", "quote", "notes")
+RUN_NUM = ("total_params", "active_params", "training_tokens", "training_compute_flops")
+
+
+def load_notable_runs(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Documented training runs; every row must name its source, locator and quote."""
+    df = pd.read_csv(data_dir / "runs" / "notable_runs.csv", dtype={c: str for c in RUN_TEXT}, keep_default_na=False,
+                     na_values={c: [""] for c in RUN_NUM + ("year",)})
+    for c in ("model", "url", "locator", "quote"):
+        bad = df[df[c].str.strip() == ""]
+        if len(bad):
+            raise ValueError(f"notable_runs.csv: {c} missing for {', '.join(bad['model'][:5])}")
+    if df["model"].duplicated().any():
+        raise ValueError("notable_runs.csv: duplicated model names")
+    for c in RUN_NUM:
+        df[c] = pd.to_numeric(df[c], errors="raise").astype(float)
+    df["year"] = pd.to_numeric(df["year"]).astype("Int64")
+    return df.sort_values(["year", "model"], kind="stable").reset_index(drop=True)
+
+
 def load_tables_meta(data_dir: Path = DATA_DIR) -> list[dict]:
     with open(data_dir / "tables.toml", "rb") as f:
         return tomllib.load(f)["table"]
@@ -132,6 +152,11 @@ def build_published(db_path: Path, data_dir: Path = DATA_DIR) -> str:
             columns=["table_id", "row_no", "col_no", "column", "value"])
         con.register("tbl_rows", long)
         con.execute("CREATE TABLE table_cells AS SELECT * FROM tbl_rows")
+        runs_csv = data_dir / "runs" / "notable_runs.csv"
+        if runs_csv.exists():
+            nr = load_notable_runs(data_dir)
+            con.register("nr_df", nr)
+            con.execute("CREATE TABLE notable_runs AS SELECT * FROM nr_df")
         con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
         con.execute("INSERT INTO meta VALUES ('data_hash', ?)", [digest])
         con.execute("CHECKPOINT")
@@ -208,6 +233,13 @@ def table_rows(con, table_id: str) -> pd.DataFrame:
     order = list(dict.fromkeys(long["column"]))
     wide = long.pivot(index="row_no", columns="column", values="value")
     return wide[order].reset_index(drop=True)
+
+
+def notable_runs_df(con) -> pd.DataFrame:
+    names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    if "notable_runs" not in names:
+        return pd.DataFrame()
+    return con.execute("SELECT * FROM notable_runs ORDER BY year, model").df()
 
 
 def row_to_law(r) -> Law:

@@ -49,6 +49,12 @@ def sources_table():
 
 
 @st.cache_data(show_spinner=False)
+def notable_runs():
+    with pub_cursor() as cur:
+        return store.notable_runs_df(cur)
+
+
+@st.cache_data(show_spinner=False)
 def tables_index():
     with pub_cursor() as cur:
         return store.tables_df(cur)
@@ -98,6 +104,70 @@ def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.i
     boot = bootstrap(ds, model, n_boot, seed)
     outs = [allocation.compute_optimal(make_law("s", FORMS[model].law_form, p), C, U) for p in boot.param_dicts()]
     return {q: band(np.array([o[q][0] for o in outs])) for q in ("N", "D", "loss")}
+
+
+DEFAULT_GPU = "NVIDIA H100 SXM (unverified)"
+
+
+@st.cache_data(show_spinner=False)
+def gpu_presets() -> dict[str, float]:
+    """Accelerator name -> dense BF16 peak TFLOP/s, from the published table of vendor specs;
+    rows that could not be checked on the vendor's own page carry '(unverified)' in the name."""
+    t = published_table("gpu_presets") if "gpu_presets" in set(tables_index()["id"]) else None
+    if t is None or t.empty:
+        return {}
+    t = t[t["bf16_dense_tflops"].astype(str).str.len() > 0]
+    return {r["name"] + ("" if r["verified"] == "yes" else " (unverified)"): float(r["bf16_dense_tflops"])
+            for _, r in t.iterrows()}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def data_constrained(slug: str, C: float, U: float) -> dict:
+    return allocation.data_constrained_plan(law(slug), C, U)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def inference_aware(slug: str, C: float, D_inf: float, U: float) -> dict:
+    return allocation.inference_aware_plan(law(slug), C, D_inf, U)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def fixed_size(slug: str, N: float, C: float, U: float) -> dict:
+    return allocation.fixed_size_plan(law(slug), N, C, U)
+
+
+def chart_config(name: str) -> dict:
+    """Plotly's camera button downloads the chart in the format picked in the sidebar."""
+    fmt = st.session_state.get("img_fmt", "png")
+    return {"displaylogo": False, "toImageButtonOptions": {"format": fmt, "filename": f"scaling_explorer_{name}",
+                                                           "scale": 2 if fmt == "png" else 1}}
+
+
+def export_row(obj: dict, table, source_ids, stem: str) -> None:
+    """Export what is on screen: the numbers (CSV), the plan or fit (JSON), the citations
+    (BibTeX), and the link that reopens this view."""
+    import json
+    from importlib.metadata import version
+    from .cite import bibtex
+    base = str(st.context.url or "").split("?")[0]
+    payload = {**obj, "link": base + _query_string(),
+               "versions": {p: version(p) for p in ("streamlit", "numpy", "scipy", "plotly", "duckdb")}}
+    srcs = sources_table()
+    srcs = srcs[srcs["source_id"].isin([s for s in source_ids if s])]
+    c = st.columns(3)
+    c[0].download_button("Numbers on screen (CSV)", table.to_csv(index=False), f"{stem}.csv", "text/csv")
+    c[1].download_button(f"The {stem} (JSON)", json.dumps(payload, indent=2, default=str), f"{stem}.json",
+                         "application/json")
+    c[2].download_button("Citations (BibTeX)", bibtex(srcs), f"{stem}.bib", "application/x-bibtex",
+                         disabled=srcs.empty)
+    st.caption("Link to this view (copy it with the button at the right):")
+    st.code(payload["link"], language=None)
+
+
+def _query_string() -> str:
+    from urllib.parse import urlencode
+    q = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    return ("?" + urlencode(q)) if q else ""
 
 
 # ---- URL-bound views
@@ -153,7 +223,9 @@ def sync_url(page: str, fields: Sequence[Field]) -> dict:
 def log_slider(page: str, f: Field, unit: str, container=st, help: str | None = None):
     def fmt(x):
         # 3 significant digits, as in the URL: labels must be unique (Streamlit maps values by label)
-        return "unlimited" if math.isinf(x) else f"{fmt_sci(10 ** x)} {unit}"
+        if math.isinf(x):
+            return "unlimited" if x > 0 else "none"
+        return f"{fmt_sci(10 ** x)} {unit}"
     options = f.options()
     current = st.session_state.get(wkey(page, f))
     if current is not None and current not in options:   # an exact value from a link
@@ -205,14 +277,14 @@ def fit(ds: str, model: str):
 @st.cache_data(show_spinner=False, max_entries=256)
 def fit_columns(ds: str, model: str, cols: tuple[str, ...], lam: float):
     """Fit any form to chosen columns: one column per input, then the target. For the
-    loss-curve form the single input column is the learning rate per step."""
+    loss-curve form the inputs are the step and the learning rate logged at that step."""
     from .fitforms import FORMS
     from .fitting import fit as fit_form
-    from .schedules import annealing_areas
+    from .schedules import annealing_areas_at
     t = table(ds)
     form = FORMS[model]
     if model == "lr_anneal":
-        S1, S2 = annealing_areas(t[cols[0]].to_numpy(), lam)
+        S1, S2 = annealing_areas_at(t[cols[0]].to_numpy(), t[cols[1]].to_numpy(), lam)
         X = {"S1": S1, "S2": S2}
     else:
         X = {k: t[c].to_numpy() for k, c in zip(form.inputs, cols)}

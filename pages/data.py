@@ -2,13 +2,14 @@
 import streamlit as st
 
 from lib import ui
+from lib.cite import bibtex
 from lib.state import Field
 
 PAGE = "data"
 ui.require_navigation()
 tables = ui.tables_index()
 FIELDS = (
-    Field("view", "choice", "laws", choices=("laws", "sources", "tables"), label="View"),
+    Field("view", "choice", "laws", choices=("laws", "sources", "tables", "runs"), label="View"),
     Field("table", "choice", tables["id"].iloc[0], choices=tuple(tables["id"]), label="Table"),
 )
 st.title("Data")
@@ -20,9 +21,14 @@ view = st.session_state[ui.wkey(PAGE, FIELDS[0])]
 link = {"url": st.column_config.LinkColumn("paper", display_text="arXiv")}
 if view == "laws":
     df = ui.laws_table()[["slug", "name", "citation", "locator", "form", "params_json", "verified", "check",
-                          "param_convention", "compute_convention", "dataset", "notes", "url"]]
+                          "param_convention", "compute_convention", "dataset", "notes", "url", "source"]]
 elif view == "sources":
     df = ui.sources_table()
+elif view == "runs":
+    st.caption("Documented LLM training runs: parameters (total, and active for MoE), training tokens and compute "
+               "where the source states them, each with its quote and locator. Rows marked verified = no rest on "
+               "secondary copies.")
+    df = ui.notable_runs()
 else:
     st.selectbox("Table", list(tables["id"]), key=ui.wkey(PAGE, FIELDS[1]),
                  format_func=lambda t: f"{tables.set_index('id').loc[t, 'citation']}, "
@@ -41,4 +47,9 @@ query = st.text_input("Filter rows (text match in any column)", key="data.filter
 if query:
     df = df[df.astype(str).apply(lambda col: col.str.contains(query, case=False, regex=False)).any(axis=1)]
 st.dataframe(df, hide_index=True, column_config=link)
-st.download_button(f"Download {view} (CSV)", df.to_csv(index=False), f"scaling_explorer_{view}.csv", "text/csv")
+sources = ui.sources_table()
+cited = {"laws": "source", "sources": "source_id"}.get(view)
+shown = sources[sources["source_id"].isin(set(df[cited]))] if cited else sources
+c1, c2 = st.columns(2)
+c1.download_button(f"Download {view} (CSV)", df.to_csv(index=False), f"scaling_explorer_{view}.csv", "text/csv")
+c2.download_button("Citations (BibTeX)", bibtex(shown), "scaling_explorer.bib", "application/x-bibtex")

@@ -50,7 +50,8 @@ def do_import(data: bytes, filename: str):
     ss.pop("imp.error", None)
     ss[K["ds"]] = res.dataset_id
     ss[K["afcols"]] = []
-    ss["imp.done"] = (f"Imported {res.n_rows} runs as dataset {res.dataset_id}." if res.created else
+    what = "runs" if standard else "rows (columns only: fit them below with any law form)"
+    ss["imp.done"] = (f"Imported {res.n_rows} {what} as dataset {res.dataset_id}." if res.created else
                       f"This upload is already stored as dataset {res.dataset_id}; opened it.")
 
 
@@ -77,6 +78,8 @@ with st.expander("Import runs from a CSV", expanded=False):
         else:
             st.dataframe(preview.head(5), hide_index=True)
             guess = ingest.guess_mapping(preview.columns)
+            if guess["n_params"] is None:      # no parameter column: store the columns only
+                guess = {k: (v if k == "run_name" else None) for k, v in guess.items()}
             opts = ["—"] + list(preview.columns)
             labels = {"n_params": "Parameters N", "n_tokens": "Tokens D", "compute_flops": "Compute C (FLOPs)",
                       "loss": "Loss", "run_name": "Run name (optional)"}
@@ -205,7 +208,7 @@ af = st.session_state[K["af"]]
 if af != "none":
     form = FORMS[af]
     st.latex(form.latex)
-    names = ["learning rate per step (ordered by step)"] if af == "lr_anneal" else list(form.inputs)
+    names = ["step", "learning rate at that step"] if af == "lr_anneal" else list(form.inputs)
     names.append(f"target: {form.target}")
     have = list(st.session_state.get(K["afcols"], []))
     cols = list(tbl.columns)
@@ -234,7 +237,7 @@ if af != "none":
                                         "rms log-residual": f"{r.residual_rms:.4f}"}]), hide_index=True)
             for w in r.warnings:
                 st.warning(f"{form.title}: {w}. Treat this fit as unreliable.")
-            x_name = picked[0]
+            x_name = picked[0]   # the first input (the step, for the loss-curve form)
             st.plotly_chart(figures.observed_vs_fit_figure(tbl[x_name].to_numpy(), tbl[picked[-1]].to_numpy(),
                                                            form.predict(r.theta, X), x_name, picked[-1],
                                                            form.title), key="anyfit")

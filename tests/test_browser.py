@@ -268,3 +268,44 @@ def test_upload_fit_and_share_link(app_url, browser_page, tmp_path):
     assert "team_runs.csv" in box.input_value()
     teammate.get_by_text("18 runs").wait_for()
     assert teammate.get_by_test_id("stException").count() == 0
+
+
+def test_loss_curve_upload_and_any_form_fit(app_url, browser_page, tmp_path):
+    """A loss curve (step, lr, loss) has no parameter column: it is stored as columns and the
+    LR-annealing form is fitted to it through the column pickers."""
+    import numpy as np
+    from lib.schedules import annealing_areas, lr_schedule
+    lr = lr_schedule("wsd", 2000, 2e-3, warmup=50, final_frac=0.1, decay_frac=0.2)
+    S1, S2 = annealing_areas(lr, 0.999)
+    loss = 2.0 + 0.8 * S1 ** -0.5 - 0.6 * S2
+    keep = np.arange(50, 2000, 10)
+    csv_path = tmp_path / "curve.csv"
+    csv_path.write_text("step,lr,loss\n" + "".join(f"{i + 1},{lr[i]:.8g},{loss[i]:.8g}\n" for i in keep))
+
+    page = browser_page
+    page.goto(app_url + "/fit")
+    page.get_by_role("heading", name="Fit your runs").wait_for()
+    page.get_by_text("Import runs from a CSV").click()
+    page.locator("input[type=file]").set_input_files(str(csv_path))
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("columns only").wait_for()
+    page.get_by_text("has no mapped parameter/loss columns").wait_for()
+
+    form_box = page.get_by_test_id("stSelectbox").filter(has_text="Law form").last.get_by_role("combobox")
+    form_box.click()
+    page.get_by_role("option", name="Loss curve under an LR schedule", exact=False).click()
+    step_box = page.get_by_test_id("stSelectbox").filter(has_text="step").first.get_by_role("combobox")
+    step_box.click()
+    page.get_by_role("option", name="step", exact=True).click()
+    lr_box = page.get_by_test_id("stSelectbox").filter(has_text="learning rate at that step").get_by_role("combobox")
+    lr_box.click()
+    page.get_by_role("option", name="lr", exact=True).click()
+    target = page.get_by_test_id("stSelectbox").filter(has_text="target: loss").get_by_role("combobox")
+    target.click()
+    page.get_by_role("option", name="loss", exact=True).click()
+    _wait_for(lambda: _query(page.url).get("afcols") == "step,lr,loss", 30, "the form's columns in the URL", page)
+    assert _query(page.url).get("af") == "lr_anneal"
+    page.locator(".js-plotly-plot .gtitle", has_text="loss vs step").wait_for()
+    assert page.get_by_test_id("stException").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser_fit_any_form.png"), full_page=True)

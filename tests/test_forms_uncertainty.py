@@ -225,3 +225,14 @@ def test_schedules_and_annealing_areas():
         lr_schedule("linear", 100, 1e-3)
     with pytest.raises(ValueError):
         annealing_areas([1e-3, -1.0])
+
+
+def test_annealing_areas_from_logged_steps_match_the_full_schedule():
+    from lib.schedules import annealing_areas, annealing_areas_at, lr_schedule
+    lr = lr_schedule("cosine", 1000, 1e-3, warmup=20)
+    S1, S2 = annealing_areas(lr, 0.99)
+    steps = np.r_[1, np.arange(20, 1001, 20)]     # logged from the first step
+    s1, s2 = annealing_areas_at(steps, lr[steps - 1], 0.99)
+    assert np.abs(s1 - S1[steps - 1]).max() < 1e-4 * S1[-1] and np.abs(s2 - S2[steps - 1]).max() < 1e-3 * S2[-1]
+    with pytest.raises(ValueError, match="increasing"):
+        annealing_areas_at([3, 2, 5], [1e-3, 1e-3, 1e-3])

@@ -143,3 +143,59 @@ def test_gadre_downstream_map(laws):
     from lib.laws import downstream_error
     p = laws["gadre2024-err-c4"].p
     assert float(downstream_error(3.0, **p)) == pytest.approx(0.850 - 2.08 * math.exp(-0.756 * 3.0))
+
+
+def _chinchilla_optimal_budget(law, n_params):
+    from scipy.optimize import brentq
+    return math.exp(brentq(lambda lc: math.log(allocation.compute_optimal(law, math.exp(lc))["N"][0] / n_params),
+                           math.log(1e18), math.log(1e28)))
+
+
+def test_sardana_inference_aware_example(laws):
+    # Sardana et al. 2023, Fig. 1 caption (read in a verbatim reproduction, not the arXiv page itself):
+    # a Chinchilla-optimal 13B model with 2T tokens of inference demand; a 7B model trained on more
+    # data reaches the same loss and saves 1.7e22 FLOPs (17%). With Hoffmann's unrounded fit:
+    law = laws["hoffmann2022-eq10-unrounded"]
+    C = _chinchilla_optimal_budget(law, 13e9)
+    plan = allocation.inference_aware_plan(law, C, 2e12)
+    assert plan["inference_aware"]["N"] == pytest.approx(7e9, rel=0.05)
+    assert plan["saved_flops"] == pytest.approx(1.7e22, rel=0.05)
+    assert plan["saved_fraction"] == pytest.approx(0.17, abs=0.01)
+    # the alternative reaches the same loss
+    a = plan["inference_aware"]
+    assert float(evaluate_loss(law, a["N"], a["D"])) == pytest.approx(plan["baseline"]["loss"], abs=1e-9)
+
+
+def test_inference_aware_reduces_to_compute_optimal_without_inference(laws):
+    law = laws["hoffmann2022-eq10"]
+    plan = allocation.inference_aware_plan(law, 1e23, 0.0)
+    assert plan["inference_aware"]["N"] == pytest.approx(plan["baseline"]["N"], rel=1e-4)
+    assert abs(plan["saved_fraction"]) < 1e-6
+
+
+def test_fixed_size_penalty(laws):
+    law = laws["hoffmann2022-eq10-unrounded"]
+    C = 1e23
+    n_star = allocation.compute_optimal(law, C)["N"][0]
+    at_opt = allocation.fixed_size_plan(law, n_star, C)
+    assert abs(at_opt["penalty_fraction"]) < 1e-5
+    small = allocation.fixed_size_plan(law, n_star / 5, C)
+    assert small["penalty_fraction"] > 0.1 and small["loss"] > at_opt["loss"]
+    assert small["tokens_per_param"] == pytest.approx(C / (6 * (n_star / 5) ** 2))
+
+
+def test_tokens_for_loss_inverts_the_law(laws):
+    law = laws["besiroglu2024-refit"]
+    D = allocation.tokens_for_loss(law, 7e9, 2.1)
+    assert float(evaluate_loss(law, 7e9, D)) == pytest.approx(2.1, abs=1e-10)
+    assert allocation.tokens_for_loss(law, 1e6, 1.9) == math.inf     # below what 1M params can reach
+
+
+def test_data_constrained_plan(laws):
+    law = laws["muennighoff2023-c4"]
+    dc = allocation.data_constrained_plan(law, 1e22, 25e9)
+    assert dc["epochs"] == pytest.approx(9.49, abs=0.01)
+    assert 25e9 < dc["effective_tokens"] < dc["D"]
+    assert dc["loss_penalty"] > 0
+    with pytest.raises(ValueError, match="data-constrained law"):
+        allocation.data_constrained_plan(laws["hoffmann2022-eq10"], 1e22, 25e9)

@@ -54,7 +54,7 @@ def test_planner_from_url_and_slider_updates_url():
     assert m["N* (parameters)"] == "7.03 B"
     assert m["D* (tokens)"] == "237 B"
     assert m["Epochs over unique data"] == "9.49"
-    assert len(charts(at)) == 1
+    assert len(charts(at)) == 2      # the isoFLOP curve and the comparison across laws
     at.select_slider[0].set_value(24.0).run()
     assert at.query_params["C"] in ("1e24", ["1e24"])
     assert {x.label: x.value for x in at.metric}["N* (parameters)"] != "7.03 B"
@@ -155,3 +155,32 @@ def test_planner_with_a_fitted_law_and_bootstrap_bands():
     assert "95% bootstrap intervals (200 resamples, seed 1)" in text
     m = {x.label: x.value for x in at.metric}
     assert m["N* (parameters)"].endswith(" B") or m["N* (parameters)"].endswith(" M")
+
+
+def test_planner_combines_data_limit_inference_and_fixed_size():
+    at = run_page("planner", law="muennighoff2023-c4", C="1e22", U="25e9", inf="2e12", fixN="3e9")
+    m = {x.label: (x.value, x.delta) for x in at.metric}
+    assert m["N* (parameters)"][0] == "7.03 B"
+    n_ia = m["N (inference-aware)"][0]
+    assert n_ia.endswith(" B") and float(n_ia.split()[0]) < 7.03      # serving favours a smaller model
+    assert m["Total FLOPs saved"][1].endswith("of 3.8e22")
+    assert m["Over-training penalty"][0].endswith("%")
+    text = " ".join(x.value for x in at.markdown)
+    assert "repeats the data **9.49×**" in text
+    side = at.dataframe[0].value
+    assert side["law"].iloc[0] == "Data-constrained law (C4 fit)" and len(side) >= 5
+    assert {"N*", "D*", "D*/N*", "loss"} <= set(side.columns)
+
+
+def test_planner_allocation_only_law_explains_missing_loss():
+    at = run_page("planner", law="deepseek2024-alloc", inf="1e12", fixN="7e9")
+    infos = " ".join(i.value for i in at.info)
+    assert "no loss function" in infos
+    assert not at.exception
+
+
+def test_planner_exports_plan_and_citations():
+    at = run_page("planner", law="hoffmann2022-eq10", C="1e24", cmp="kaplan2020-nopt")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Numbers on screen (CSV)", "The plan (JSON)", "Citations (BibTeX)"]
+    assert "C=1e24" in at.code[0].value and "law=hoffmann2022-eq10" in at.code[0].value
