@@ -59,6 +59,13 @@ def _closed_form(law: Law, C):
         M = (p["b"] / p["a"]) ** (1.0 / (2.0 * p["eta"]))
         N = np.sqrt(np.asarray(C, dtype=float) / (6.0 * M))
         return N, M * N
+    if law.form in ("allocation_c1", "tokens_power"):
+        Cu = np.asarray(C, dtype=float) / COMPUTE_UNITS[law.compute_unit]
+        if law.form == "allocation_c1":
+            N = (Cu / p["C1"]) ** p["beta"]
+            return N, np.asarray(C, dtype=float) / (6.0 * N)
+        D = p["A"] * Cu ** p["alpha"]
+        return np.asarray(C, dtype=float) / (6.0 * D), D
     if law.form == "allocation_power":
         unit = COMPUTE_UNITS[law.compute_unit]
         Cu = np.asarray(C, dtype=float) / unit
@@ -81,7 +88,7 @@ def compute_optimal(law: Law, C, U: float = np.inf) -> dict[str, np.ndarray]:
     """
     C = np.atleast_1d(np.asarray(C, dtype=float))
     loss = np.full(C.shape, np.nan)
-    if law.kind in ("loss_1d", "map"):
+    if law.kind in ("loss_1d", "map", "hyper", "reference"):
         N = np.full(C.shape, np.nan)
         D = np.full(C.shape, np.nan)
         if law.variable == "C":

@@ -43,6 +43,12 @@ def downstream_error(L, epsilon, k, gamma):
     return epsilon - k * np.exp(-gamma * np.asarray(L, dtype=float))
 
 
+def power_offset_loss(x, E, x_0, alpha):
+    """Henighan et al. 2020, Eq. 1.1: L(x) = L_inf + (x_0/x)^alpha."""
+    x = np.asarray(x, dtype=float)
+    return E + (x_0 / x) ** alpha
+
+
 def power_law(x, x_c, alpha):
     """Kaplan et al. 2020, Eqs. 1.1-1.3: L(x) = (x_c / x)^alpha."""
     x = np.asarray(x, dtype=float)
@@ -83,7 +89,8 @@ class LawForm:
     title: str
     params: tuple[str, ...]
     latex: str
-    kind: str  # "loss_nd" (L(N, D[, U])), "loss_1d" (L(x)), "allocation" (N*(C), D*(C)), "map" (Err(L))
+    kind: str  # "loss_nd" (L(N, D[, U])), "loss_1d" (L(x)), "allocation" (N*(C), D*(C)), "map" (Err(L)),
+    #            "hyper" (hyperparameters vs C), "reference" (stored, not evaluated)
     fn: Callable | None = None
 
 
@@ -106,6 +113,16 @@ FORMS: dict[str, LawForm] = {
                 r"L(x)=\left(\frac{x_c}{x}\right)^{\alpha}", "loss_1d", power_law),
         LawForm("allocation_power", "Compute-optimal allocation", ("k_N", "a_N", "k_D", "a_D"),
                 r"N^*=k_N C^{a_N},\ D^*=k_D C^{a_D}", "allocation", None),
+        LawForm("power_offset", "Power law with irreducible loss L(x)", ("E", "x_0", "alpha"),
+                r"L(x)=L_\infty+\left(\frac{x_0}{x}\right)^{\alpha}", "loss_1d", power_offset_loss),
+        LawForm("allocation_c1", "Compute-optimal model size N*(C) = (C/C_1)^beta", ("C1", "beta"),
+                r"N^*=\left(\frac{C}{C_1}\right)^{\beta},\ D^*=\frac{C}{6N^*}", "allocation", None),
+        LawForm("tokens_power", "Compute-optimal tokens D*(C) = A C^alpha", ("A", "alpha"),
+                r"D^*=A\,C^{\alpha},\ N^*=\frac{C}{6D^*}", "allocation", None),
+        LawForm("hyper_c", "Optimal learning rate and batch size vs compute", ("eta_coeff", "eta_exp", "B_coeff", "B_exp"),
+                r"\eta_{opt}=k_\eta C^{a_\eta},\ B_{opt}=k_B C^{a_B}", "hyper", None),
+        LawForm("reference", "Published law (form and coefficients for reference; not evaluated here)", (),
+                "", "reference", None),
     )
 }
 
@@ -130,6 +147,8 @@ class Law:
     verified: bool = True
     notes: str = ""
     tags: tuple[str, ...] = field(default=())
+    family: str = ""
+    latex: str = ""
 
     @property
     def p(self) -> dict[str, float]:
@@ -168,14 +187,14 @@ def evaluate_1d(law: Law, x_flops_or_count):
     x = np.asarray(x_flops_or_count, dtype=float)
     if law.variable == "C":
         x = x / COMPUTE_UNITS[law.compute_unit]
-    return power_law(x, **law.p)
+    return FORMS[law.form].fn(x, **law.p)
 
 
 def make_law(slug: str, form: str, params: dict[str, float], **meta) -> Law:
     """Build a Law, checking that the parameters match the form's names exactly."""
     if form not in FORMS:
         raise ValueError(f"unknown law form {form!r}; known: {', '.join(FORMS)}")
-    expected = FORMS[form].params
+    expected = tuple(params) if form == "reference" else FORMS[form].params
     if set(params) != set(expected):
         raise ValueError(f"law {slug!r}: form {form!r} takes {expected}, got {tuple(params)}")
     values = tuple((k, float(params[k])) for k in expected)

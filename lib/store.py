@@ -58,8 +58,8 @@ def load_sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     return df[["source_id", "short", "authors", "year", "title", "arxiv_id", "url", "licence", "notes"]]
 
 
-_LAW_META = ("name", "form", "source", "locator", "variable", "compute_unit", "model_scale",
-             "param_convention", "compute_convention", "dataset", "verified", "check", "notes")
+_LAW_META = ("name", "form", "family", "source", "locator", "variable", "compute_unit", "model_scale",
+             "param_convention", "compute_convention", "dataset", "domain", "latex", "verified", "check", "notes")
 
 
 def load_laws_table(data_dir: Path = DATA_DIR) -> pd.DataFrame:
@@ -248,7 +248,8 @@ def row_to_law(r) -> Law:
         citation=r.get("citation", ""), locator=r["locator"], variable=r["variable"] or "",
         compute_unit=r["compute_unit"] or "FLOP", model_scale=r["model_scale"] or "N",
         param_convention=r["param_convention"], compute_convention=r["compute_convention"],
-        dataset=r["dataset"], verified=bool(r["verified"]), notes=r["notes"])
+        dataset=r["dataset"], verified=bool(r["verified"]), notes=r["notes"], family=r.get("family", "") or "",
+        latex=r.get("latex", "") or "")
 
 
 def load_laws(con) -> dict[str, Law]:

@@ -11,7 +11,7 @@ from lib.state import Field
 
 PAGE = "laws"
 ui.require_navigation()
-laws = {s: l for s, l in ui.published_laws().items() if l.kind != "map"}
+laws = {s: l for s, l in ui.published_laws().items() if l.kind in ("loss_nd", "loss_1d", "allocation")}
 DEFAULT = ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt", "deepseek2024-alloc")
 FIELDS = (
     Field("laws", "multi", tuple(s for s in DEFAULT if s in laws), choices=tuple(laws), label="Laws"),

@@ -109,3 +109,34 @@ def test_user_text_is_stored_as_data_not_sql(tmp_path):
     r = store.import_runs(con, _runs(), name, note="<script>alert(1)</script>")
     assert store.dataset_name(con, r.dataset_id) == name
     assert len(store.get_runs(con, r.dataset_id)) == 8
+
+
+def test_store_counts_and_families(pub_con):
+    laws = store.laws_df(pub_con)
+    assert len(laws) >= 50
+    assert laws["source"].nunique() >= 15
+    assert laws["family"].str.match(r"^F\d+$").all()
+    assert laws["family"].nunique() >= 10
+    runs = store.notable_runs_df(pub_con)
+    assert len(runs) >= 60 and runs["organisation"].nunique() >= 15
+    assert (runs["url"].str.len() > 0).all() and (runs["quote"].str.len() > 0).all()
+    # where both are stated, compute is close to 6ND for dense models of 1B parameters and more
+    # (below that, attention and embedding FLOPs push Cerebras-GPT's stated compute to 1.8x 6ND)
+    dense = runs[runs["active_params"].isna() & runs["training_compute_flops"].notna() & runs["training_tokens"].notna()
+                 & (runs["total_params"] >= 1e9)]
+    ratio = dense["training_compute_flops"] / (6 * dense["total_params"] * dense["training_tokens"])
+    assert len(dense) >= 5 and ratio.between(0.6, 1.6).all(), dense[["model"]].assign(ratio=ratio)
+
+
+def test_henighan_and_llama3_laws_evaluate_as_printed(laws):
+    import math
+    from lib import allocation
+    from lib.laws import evaluate_1d
+    lc = laws["henighan2020-image-8x8-lc"]
+    # Table 1: L(C) = 3.13 + (C / 1.8e-8 PF-days)^-0.19; at C = C_0 the loss is L_inf + 1
+    assert float(evaluate_1d(lc, 1.8e-8 * 8.64e19)) == pytest.approx(4.13)
+    nopt = laws["henighan2020-image-8x8-nopt"]
+    N = allocation.compute_optimal(nopt, 8.64e19)["N"][0]            # 1 PF-day
+    assert N == pytest.approx((1 / 5.3e-14) ** 0.64)
+    d = allocation.compute_optimal(laws["llama3-2024-optimal-tokens"], 1e24)
+    assert d["D"][0] == pytest.approx(0.29 * 1e24 ** 0.53) and 6 * d["N"][0] * d["D"][0] == pytest.approx(1e24)
