@@ -7,6 +7,7 @@ pages = [
     st.Page("pages/laws.py", title="Published laws", icon=":material/menu_book:", url_path="laws", default=True),
     st.Page("pages/planner.py", title="Budget planner", icon=":material/calculate:", url_path="planner"),
     st.Page("pages/fit.py", title="Fit your runs", icon=":material/insights:", url_path="fit"),
+    st.Page("pages/families.py", title="Law families", icon=":material/category:", url_path="families"),
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
 ]
 nav = st.navigation(pages)

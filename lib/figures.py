@@ -230,4 +230,30 @@ def comparison_figure(side) -> go.Figure:
     fig = _layout(fig, "Compute-optimal allocation by law", "Parameters N* or tokens D* (count)", "", ylog=False,
                   height=max(260, 70 + 45 * len(side)))
     fig.update_yaxes(type="category", autorange="reversed", title_text="")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), margin=dict(t=80))
     return fig
+
+
+def curves_figure(curves: Sequence[dict], title: str, xlabel: str, ylabel: str, xlog: bool = True,
+                  ylog: bool = False, marker_x: float | None = None) -> go.Figure:
+    """Generic family view: each curve a dict with name, citation, locator, x, y (and optional
+    'point' = (x, y) to mark)."""
+    fig = go.Figure()
+    for i, c in enumerate(curves):
+        x, y = np.asarray(c["x"], float), np.asarray(c["y"], float)
+        ok = np.isfinite(x) & np.isfinite(y) & ((x > 0) if xlog else True) & ((y > 0) if ylog else True)
+        color = c.get("color") or PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(
+            x=x[ok], y=y[ok], mode="lines", name=f"{c['name']} ({c['citation']})",
+            line=dict(color=color, width=2.2, dash=c.get("dash", "solid")),
+            hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>{xlabel} = %{{x:.4g}}<br>"
+                           f"{ylabel} = %{{y:.4g}}<extra></extra>")))
+        if c.get("point") is not None:
+            px, py = c["point"]
+            fig.add_trace(go.Scatter(x=[px], y=[py], mode="markers", showlegend=False,
+                                     marker=dict(size=11, color=color, symbol="star"),
+                                     hovertemplate=f"<b>{c['name']}</b><br>{xlabel} = %{{x:.4g}}<br>{ylabel} = "
+                                                   f"%{{y:.4g}}<extra>marked</extra>"))
+    if marker_x:
+        fig.add_vline(x=marker_x, line=dict(color="#555", dash="dash", width=1))
+    return _layout(fig, title, xlabel, ylabel, xlog=xlog, ylog=ylog)

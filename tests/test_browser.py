@@ -209,6 +209,8 @@ PAGES = {
              "&C=5.76e23", "Published scaling laws", 4),
     "fit": ("/fit", "Fit your runs", 3),
     "data": ("/data?view=tables&table=hoffmann2022_table3", "Data", 0),
+    "families": ("/families?fam=F3&C=1e21", "Law families", 1),
+    "planner_whatif": ("/planner?law=muennighoff2023-c4&C=1e22&U=2.5e10&inf=2e12&fixN=3e9", "Budget planner", 2),
 }
 
 

@@ -184,3 +184,30 @@ def test_planner_exports_plan_and_citations():
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Numbers on screen (CSV)", "The plan (JSON)", "Citations (BibTeX)"]
     assert "C=1e24" in at.code[0].value and "law=hoffmann2022-eq10" in at.code[0].value
+
+
+@pytest.mark.parametrize("fam, n_charts", [("F1", 1), ("F3", 1), ("F4", 1), ("F7", 2), ("F9", 1), ("F11", 1),
+                                          ("F5", 0), ("F12", 0)])
+def test_family_views(fam, n_charts):
+    at = run_page("families", fam=fam)
+    assert len(charts(at)) == n_charts
+    if fam == "F12":
+        assert "No law of family F12" in at.warning[0].value
+    else:
+        assert len(at.dataframe[0].value) >= 1
+
+
+def test_family_hyperparameters_follow_the_compute_slider():
+    at = run_page("families", fam="F7", C="1e20")
+    text = " ".join(m.value for m in at.markdown)
+    # DeepSeek LLM Eq. (1): eta = 0.3118 C^-0.125, B = 0.2920 C^0.3271
+    assert f"{0.3118 * 1e20 ** -0.125:.3g}" in text
+    at.select_slider[0].set_value(21.0).run()
+    assert f"{0.3118 * 1e21 ** -0.125:.3g}" in " ".join(m.value for m in at.markdown)
+    assert at.query_params["C"] in ("1e21", ["1e21"])
+
+
+def test_family_downstream_error_from_url_loss():
+    at = run_page("families", fam="F9", L="3.0")
+    assert at.slider[0].value == 3.0
+    assert f"{0.850 - 2.08 * math.exp(-0.756 * 3.0):.3f}" in " ".join(m.value for m in at.markdown)
