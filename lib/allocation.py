@@ -88,7 +88,7 @@ def compute_optimal(law: Law, C, U: float = np.inf) -> dict[str, np.ndarray]:
     """
     C = np.atleast_1d(np.asarray(C, dtype=float))
     loss = np.full(C.shape, np.nan)
-    if law.kind in ("loss_1d", "map", "hyper", "reference"):
+    if law.kind in ("loss_1d", "map", "hyper", "moe", "reference"):
         N = np.full(C.shape, np.nan)
         D = np.full(C.shape, np.nan)
         if law.variable == "C":

@@ -43,6 +43,12 @@ def downstream_error(L, epsilon, k, gamma):
     return epsilon - k * np.exp(-gamma * np.asarray(L, dtype=float))
 
 
+def moe_granularity_loss(N, D, G, a, alpha, b, beta, g, gamma, c):
+    """Krajewski et al. 2024, Eq. (9): L(N, D, G) = c + (g/G^gamma + a)/N^alpha + b/D^beta."""
+    N, D, G = (np.asarray(v, dtype=float) for v in (N, D, G))
+    return c + (g / G ** gamma + a) / N ** alpha + b / D ** beta
+
+
 def power_offset_loss(x, E, x_0, alpha):
     """Henighan et al. 2020, Eq. 1.1: L(x) = L_inf + (x_0/x)^alpha."""
     x = np.asarray(x, dtype=float)
@@ -90,7 +96,7 @@ class LawForm:
     params: tuple[str, ...]
     latex: str
     kind: str  # "loss_nd" (L(N, D[, U])), "loss_1d" (L(x)), "allocation" (N*(C), D*(C)), "map" (Err(L)),
-    #            "hyper" (hyperparameters vs C), "reference" (stored, not evaluated)
+    #            "hyper" (hyperparameters vs C), "moe" (L(N, D, G)), "reference" (stored, not evaluated)
     fn: Callable | None = None
 
 
@@ -121,6 +127,9 @@ FORMS: dict[str, LawForm] = {
                 r"D^*=A\,C^{\alpha},\ N^*=\frac{C}{6D^*}", "allocation", None),
         LawForm("hyper_c", "Optimal learning rate and batch size vs compute", ("eta_coeff", "eta_exp", "B_coeff", "B_exp"),
                 r"\eta_{opt}=k_\eta C^{a_\eta},\ B_{opt}=k_B C^{a_B}", "hyper", None),
+        LawForm("moe_granularity", "Fine-grained MoE loss L(N, D, G)", ("a", "alpha", "b", "beta", "g", "gamma", "c"),
+                r"L(N,D,G)=c+\left(\frac{g}{G^{\gamma}}+a\right)\frac{1}{N^{\alpha}}+\frac{b}{D^{\beta}}", "moe",
+                moe_granularity_loss),
         LawForm("reference", "Published law (form and coefficients for reference; not evaluated here)", (),
                 "", "reference", None),
     )
@@ -149,6 +158,7 @@ class Law:
     tags: tuple[str, ...] = field(default=())
     family: str = ""
     latex: str = ""
+    c_range: tuple[float, ...] = ()     # compute (FLOPs) the law was fitted on, where known
 
     @property
     def p(self) -> dict[str, float]:

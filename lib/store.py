@@ -71,6 +71,7 @@ def load_laws_table(data_dir: Path = DATA_DIR) -> pd.DataFrame:
         for k in _LAW_META:
             rec[k] = r.get(k, True if k == "verified" else "")
         rec["params_json"] = json.dumps(r["params"], sort_keys=True)
+        rec["c_range_json"] = json.dumps(r.get("c_range", []))
         out.append(rec)
     return pd.DataFrame(out)
 
@@ -249,7 +250,7 @@ def row_to_law(r) -> Law:
         compute_unit=r["compute_unit"] or "FLOP", model_scale=r["model_scale"] or "N",
         param_convention=r["param_convention"], compute_convention=r["compute_convention"],
         dataset=r["dataset"], verified=bool(r["verified"]), notes=r["notes"], family=r.get("family", "") or "",
-        latex=r.get("latex", "") or "")
+        latex=r.get("latex", "") or "", c_range=tuple(json.loads(r.get("c_range_json") or "[]")))
 
 
 def load_laws(con) -> dict[str, Law]:

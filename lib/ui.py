@@ -81,8 +81,10 @@ def law(slug: str) -> Law:
         from .fitforms import FORMS
         ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
         r = fit(ds, model)
+        C = runs(ds)["compute_flops"]
         return make_law(slug, r.law_form, r.p, name=f"{FORMS[model].title} fitted to {dataset_label(ds)}",
-                        citation="fit to your runs", locator=FORMS[model].citation)
+                        citation="fit to your runs", locator=FORMS[model].citation,
+                        c_range=(float(C.min()), float(C.max())))
     return published_laws()[slug]
 
 
@@ -134,6 +136,19 @@ def inference_aware(slug: str, C: float, D_inf: float, U: float) -> dict:
 @st.cache_data(show_spinner=False, max_entries=256)
 def fixed_size(slug: str, N: float, C: float, U: float) -> dict:
     return allocation.fixed_size_plan(law(slug), N, C, U)
+
+
+def extrapolation_note(law: Law, C: float) -> str | None:
+    """A plain note when a budget lies outside the compute range a law was fitted on."""
+    if len(law.c_range) != 2:
+        return None
+    lo, hi = law.c_range
+    if lo <= C <= hi:
+        return None
+    factor = C / hi if C > hi else lo / C
+    side = "above" if C > hi else "below"
+    return (f"Extrapolation: C = {fmt_sci(C)} FLOPs is {fmt_sci(factor, 2)}× {side} the {fmt_sci(lo)}–{fmt_sci(hi)} "
+            f"FLOPs this law was fitted on; treat its answers as a projection, not a measurement.")
 
 
 def chart_config(name: str) -> dict:

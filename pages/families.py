@@ -23,6 +23,8 @@ FIELDS = (
     Field("fam", "choice", "F7", choices=tuple(FAMILIES), label="Family"),
     Field("C", "log10", 22.0, lo=18.0, hi=27.0, step=0.1, label="Compute budget"),
     Field("L", "float", 2.5, lo=1.5, hi=6.0, label="Loss"),
+    Field("N", "log10", 9.0, lo=7.0, hi=11.0, step=0.1, label="Parameters"),
+    Field("D", "log10", 10.5, lo=9.0, hi=12.0, step=0.1, label="Training tokens"),
 )
 K = {f.key: ui.wkey(PAGE, f) for f in FIELDS}
 
@@ -79,6 +81,23 @@ elif fam == "F4":
             cs.append(curve(l, epochs, D_eff / (epochs * U)))
     charts.append(figures.curves_figure(cs, "Worth of repeated data: effective tokens D′ / tokens seen", "Epochs",
                                         "D′ / D", xlog=False))
+elif fam == "F5":
+    moe = [l for l in members.values() if l.form == "moe_granularity"]
+    dense = [l for l in members.values() if l.slug == "krajewski2024-dense-baseline"]
+    if moe:
+        c1, c2 = st.columns(2)
+        ui.log_slider(PAGE, FIELDS[3], "params", c1)
+        ui.log_slider(PAGE, FIELDS[4], "tokens", c2)
+        N, D = 10 ** st.session_state[K["N"]], 10 ** st.session_state[K["D"]]
+        G = np.logspace(0, np.log10(64), 60)
+        from lib.laws import moe_granularity_loss
+        cs = [curve(l, G, moe_granularity_loss(N, D, G, **l.p)) for l in moe]
+        for l in dense:
+            cs.append(curve(l, G, np.full(G.size, float(evaluate_loss(l, N, D))), dash="dash"))
+        charts.append(figures.curves_figure(cs, f"Loss vs expert granularity G at N = {ui.human(N)}, D = {ui.human(D)}",
+                                            "Granularity G = d_ff / d_expert", "Loss (nats/token)"))
+        st.caption("Krajewski et al. fit G from 1 to 16 with 64 experts; the paper's text is ambiguous whether N counts "
+                   "total or active non-embedding parameters (see the law's notes).")
 elif fam == "F7":
     ui.log_slider(PAGE, FIELDS[1], "FLOPs", help="Marks a budget.")
     C = 10 ** st.session_state[K["C"]]

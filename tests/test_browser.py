@@ -311,3 +311,29 @@ def test_loss_curve_upload_and_any_form_fit(app_url, browser_page, tmp_path):
     assert page.get_by_test_id("stException").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser_fit_any_form.png"), full_page=True)
+
+
+def test_planner_export_downloads_plan_and_citations(app_url, browser_page):
+    import json
+    page = browser_page
+    page.goto(app_url + "/planner?law=hoffmann2022-eq10-unrounded&C=5.76e23&inf=2e12&cmp=kaplan2020-nopt")
+    page.get_by_role("heading", name="Budget planner").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="The plan (JSON)").click()
+    plan = json.loads(open(dl.value.path()).read())
+    assert plan["law"] == "hoffmann2022-eq10-unrounded" and plan["C_flops"] == pytest.approx(5.76e23)
+    assert 3.9e10 < plan["N_opt"] < 4.1e10            # the paper's 40B for the Gopher budget
+    assert "C=5.76e23" in plan["link"] and plan["link"].startswith(app_url)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Citations (BibTeX)").click()
+    bib = open(dl.value.path()).read()
+    assert "@misc{hoffmann2022," in bib and "@misc{kaplan2020," in bib and "2203.15556" in bib
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Numbers on screen (CSV)").click()
+    assert open(dl.value.path()).readline().startswith("law,paper,locator,N*")
+    # the link shown on the page reopens the same view
+    shown = page.locator("code").filter(has_text="/planner?").first.inner_text().strip()
+    page.goto(shown)
+    page.get_by_test_id("stSlider").filter(has_text="Compute budget").get_by_test_id("stSliderThumbValue").filter(
+        has_text="5.76e23 FLOPs").wait_for()

@@ -187,7 +187,7 @@ def test_planner_exports_plan_and_citations():
 
 
 @pytest.mark.parametrize("fam, n_charts", [("F1", 1), ("F3", 1), ("F4", 1), ("F7", 2), ("F9", 1), ("F11", 1),
-                                          ("F5", 0), ("F12", 0)])
+                                          ("F5", 1), ("F12", 0)])
 def test_family_views(fam, n_charts):
     at = run_page("families", fam=fam)
     assert len(charts(at)) == n_charts
@@ -211,3 +211,12 @@ def test_family_downstream_error_from_url_loss():
     at = run_page("families", fam="F9", L="3.0")
     assert at.slider[0].value == 3.0
     assert f"{0.850 - 2.08 * math.exp(-0.756 * 3.0):.3f}" in " ".join(m.value for m in at.markdown)
+
+
+def test_planner_says_when_a_budget_is_an_extrapolation():
+    at = run_page("planner", law="deepseek2024-alloc", C="1e27")
+    assert any("Extrapolation: C = 1e27 FLOPs is 3.3e6× above the 1e17–3e20" in i.value for i in at.info)
+    inside = run_page("planner", law="deepseek2024-alloc", C="1e19")
+    assert not any("Extrapolation" in i.value for i in inside.info)
+    fitted = run_page("planner", law="fit:demo:chinchilla", C="1e25")
+    assert any("Extrapolation" in i.value and "1e18–1e21" in i.value for i in fitted.info)
