@@ -293,18 +293,19 @@ def test_loss_curve_upload_and_any_form_fit(app_url, browser_page, tmp_path):
     page.get_by_text("columns only").wait_for()
     page.get_by_text("has no mapped parameter/loss columns").wait_for()
 
-    form_box = page.get_by_test_id("stSelectbox").filter(has_text="Law form").last.get_by_role("combobox")
-    form_box.click()
-    page.get_by_role("option", name="Loss curve under an LR schedule", exact=False).click()
-    step_box = page.get_by_test_id("stSelectbox").filter(has_text="step").first.get_by_role("combobox")
-    step_box.click()
-    page.get_by_role("option", name="step", exact=True).click()
-    lr_box = page.get_by_test_id("stSelectbox").filter(has_text="learning rate at that step").get_by_role("combobox")
-    lr_box.click()
-    page.get_by_role("option", name="lr", exact=True).click()
-    target = page.get_by_test_id("stSelectbox").filter(has_text="target: loss").get_by_role("combobox")
-    target.click()
-    page.get_by_role("option", name="loss", exact=True).click()
+    def pick(label: str, option: str, settled):
+        """Choose an option, then wait for the rerun it triggers to land in the URL."""
+        box = page.get_by_test_id("stSelectbox").filter(
+            has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)).get_by_role("combobox")
+        box.click()
+        page.get_by_role("option", name=option, exact=False).first.click()
+        _wait_for(settled, 30, f"'{option}' chosen for '{label}' to reach the URL", page)
+
+    pick("Law form", "Loss curve under an LR schedule", lambda: _query(page.url).get("af") == "lr_anneal")
+    page.get_by_test_id("stSelectbox").filter(has_text="learning rate at that step").wait_for()
+    pick("step", "step", lambda: _query(page.url).get("afcols", "").startswith("step"))
+    pick("learning rate at that step", "lr", lambda: _query(page.url).get("afcols", "").startswith("step,lr"))
+    pick("target: loss", "loss", lambda: _query(page.url).get("afcols") == "step,lr,loss")
     _wait_for(lambda: _query(page.url).get("afcols") == "step,lr,loss", 30, "the form's columns in the URL", page)
     assert _query(page.url).get("af") == "lr_anneal"
     page.locator(".js-plotly-plot .gtitle", has_text="loss vs step").wait_for()
