@@ -28,6 +28,7 @@ test: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/fit_speed.py
+	$(BIN)/python bench/app_latency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

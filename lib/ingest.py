@@ -48,6 +48,8 @@ def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
     if len(data) > max_bytes:
         raise IngestError(f"The file is {len(data) / 2**20:.1f} MiB; the limit is {max_bytes / 2**20:.0f} MiB. "
                           "Upload only the columns and runs you need.")
+    if data[:4] == b"PAR1":
+        return _read_parquet(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -81,6 +83,29 @@ def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
     if len(df) == 0:
         raise IngestError("The file has a header but no runs.")
     return df
+
+
+def _read_parquet(data: bytes) -> pd.DataFrame:
+    """A Parquet upload, as strings like a CSV, so the same checks apply to both."""
+    try:
+        import pyarrow.parquet as pq
+        table = pq.read_table(io.BytesIO(data))
+    except Exception as e:  # pyarrow raises several types for a corrupt file
+        raise IngestError(f"The file looks like Parquet but could not be read ({str(e).splitlines()[0][:150]}). "
+                          "Export it again, or upload a CSV.") from None
+    if table.num_rows > MAX_ROWS:
+        raise IngestError(f"The file has more than {MAX_ROWS:,} rows; split it or keep the runs you need.")
+    names = [str(c) for c in table.column_names]
+    if len(set(n.lower() for n in names)) < len(names) or any(not n.strip() for n in names):
+        raise IngestError("The Parquet file has duplicated or empty column names. Give every column a unique name.")
+    if table.num_columns < 2:
+        raise IngestError("Only one column was found; include at least parameters and loss.")
+    if table.num_rows == 0:
+        raise IngestError("The file has columns but no runs.")
+    df = table.to_pandas()
+    out = pd.DataFrame({c: df[c].map(lambda v: "" if v is None else str(v)) for c in df.columns})
+    out.columns = names
+    return out
 
 
 def guess_mapping(columns) -> dict[str, str | None]:

@@ -97,6 +97,8 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
             if bad:
                 shown = ", ".join(f"'{b[:40]}'" for b in bad[:5])
                 notices.append(f"Ignored unknown {label.lower()}: {shown}.")
+            elif not good and f.default:
+                notices.append(f"'{f.key}' named no {label.lower()}; showing the default.")
             return tuple(good) if good else tuple(f.default)
     except (ValueError, OverflowError):
         notices.append(f"'{f.key}' value '{raw[:60]}' is not valid; using the default {label.lower()}.")

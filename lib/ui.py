@@ -22,8 +22,19 @@ def published_con():
 
 
 @st.cache_resource
-def user_con():
+def _user_con():
     return store.connect_user()
+
+
+def user_con():
+    """The user store; a plain message (not a traceback) when another process holds its lock."""
+    import duckdb
+    try:
+        return _user_con()
+    except duckdb.IOException as e:
+        st.error(f"The user store {store.user_path()} is locked by another process ({str(e).splitlines()[0][:160]}). "
+                 "Run one server per store folder (set SCALING_EXPLORER_VAR to give each its own), then reload.")
+        st.stop()
 
 
 def pub_cursor():

@@ -69,7 +69,7 @@ with st.expander("Import runs from a CSV", expanded=False):
                 "and final loss in nats/token — or any numeric columns (say step, lr, loss) to fit a form of your "
                 f"choice below. Up to {ingest.MAX_UPLOAD_BYTES // 2**20} MiB and {ingest.MAX_ROWS:,} rows. Imports "
                 "are stored on this server under a content hash, so a link to the fit opens for your team.")
-    up = st.file_uploader("CSV file", type=["csv", "tsv", "txt"], key="imp.file")
+    up = st.file_uploader("CSV or Parquet file", type=["csv", "tsv", "txt", "parquet"], key="imp.file")
     if up is not None:
         try:
             preview = ingest.read_table(up.getvalue())

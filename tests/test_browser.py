@@ -285,6 +285,7 @@ def test_loss_curve_upload_and_any_form_fit(app_url, browser_page, tmp_path):
     csv_path.write_text("step,lr,loss\n" + "".join(f"{i + 1},{lr[i]:.8g},{loss[i]:.8g}\n" for i in keep))
 
     page = browser_page
+    page.set_default_timeout(90_000)
     page.goto(app_url + "/fit")
     page.get_by_role("heading", name="Fit your runs").wait_for()
     page.get_by_text("Import runs from a CSV").click()
@@ -299,7 +300,7 @@ def test_loss_curve_upload_and_any_form_fit(app_url, browser_page, tmp_path):
             has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)).get_by_role("combobox")
         box.click()
         page.get_by_role("option", name=option, exact=False).first.click()
-        _wait_for(settled, 30, f"'{option}' chosen for '{label}' to reach the URL", page)
+        _wait_for(settled, 60, f"'{option}' chosen for '{label}' to reach the URL", page)
 
     pick("Law form", "Loss curve under an LR schedule", lambda: _query(page.url).get("af") == "lr_anneal")
     page.get_by_test_id("stSelectbox").filter(has_text="learning rate at that step").wait_for()
