@@ -151,7 +151,12 @@ def _min_over_N(cost_of_N, lo=np.log(_MIN_N), hi=np.log(1e16)):
         return np.nan, np.inf
     i = int(np.nanargmin(np.where(np.isfinite(vals), vals, np.nan)))
     a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    res = minimize_scalar(lambda x: cost_of_N(np.exp(x)), bounds=(a, b), method="bounded", options={"xatol": 1e-9})
+    def finite_cost(x):   # sizes that cannot reach the target cost "infinitely much", kept finite for Brent
+        v = cost_of_N(np.exp(x))
+        return v if np.isfinite(v) else 1e300
+    res = minimize_scalar(finite_cost, bounds=(a, b), method="bounded", options={"xatol": 1e-9})
+    if res.fun >= 1e300 or vals[i] < res.fun:
+        return float(np.exp(grid[i])), float(vals[i])
     return float(np.exp(res.x)), float(res.fun)
 
 

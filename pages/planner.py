@@ -2,10 +2,12 @@
 the compute-optimal, data-constrained, inference-aware and fixed-size answers, with cost."""
 import math
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from lib import allocation, figures, ui
+from lib.laws import evaluate_loss
 from lib.state import Field
 
 PAGE = "planner"
@@ -127,6 +129,15 @@ with right:
             st.write("Unique data is unlimited: set the unique-tokens slider to plan for a data limit.")
         elif data_aware:
             dc = ui.data_constrained(law.slug, C, U)
+            if dc["epochs"] > 500:
+                st.warning(f"{ui.human(U)} unique tokens are far too few for {ui.fmt_sci(C)} FLOPs: the optimum "
+                           f"repeats them {dc['epochs']:.0f} times, far past the ~{law.p['R_D_star']:.0f} repetitions "
+                           "(R_D*) after which repeated data is worth little, and outside the 1–500 epochs the law was "
+                           "fitted on. Find more unique data or spend less compute.")
+            elif dc["epochs"] > 4 * law.p["R_D_star"]:
+                st.warning(f"The optimum repeats the {ui.human(U)} unique tokens {dc['epochs']:.0f} times, more than "
+                           f"4× R_D* ≈ {law.p['R_D_star']:.0f}: most of that repetition adds little. More unique "
+                           "data would help more than more compute.")
             st.write(f"With {ui.human(U)} unique tokens the optimum repeats the data **{dc['epochs']:.2f}×**; "
                      f"repeated tokens are worth **{ui.human(dc['effective_tokens'])}** fresh ones (D′), and the "
                      f"loss is **{dc['loss_penalty']:+.4f}** against unlimited data ({dc['loss_unlimited']:.4f}).")
@@ -177,6 +188,12 @@ with right:
                         help=f"{ui.fmt_sci(fx['penalty_flops'])} extra FLOPs: the compute-optimal model "
                              f"({ui.human(fx['N_optimal_same_loss'])} params) reaches the same loss with "
                              f"{ui.fmt_sci(fx['C_optimal_same_loss'])} FLOPs.")
+            tokens = np.logspace(math.log10(fx["D"]) - 2, math.log10(fx["D"]) + 1, 80)
+            st.plotly_chart(figures.curves_figure(
+                [{"name": f"{ui.human(N_fix)} parameters", "citation": law.citation, "locator": law.locator,
+                  "x": tokens, "y": evaluate_loss(law, N_fix, tokens, U_law), "point": (fx["D"], fx["loss"])}],
+                f"Loss vs training tokens for a fixed {ui.human(N_fix)}-parameter model", "Training tokens D",
+                "Predicted loss (nats/token)"), key="fixed", config=ui.chart_config("fixed_size"))
     with tab_cost:
         try:
             cost = allocation.training_time_cost(C, int(v["gpus"]), peak, v["mfu"], v["price"])

@@ -339,3 +339,29 @@ def test_planner_export_downloads_plan_and_citations(app_url, browser_page):
     page.goto(shown)
     page.get_by_test_id("stSlider").filter(has_text="Compute budget").get_by_test_id("stSliderThumbValue").filter(
         has_text="5.76e23 FLOPs").wait_for()
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("empty.csv", b"", "The file is empty"),
+    ("formula.csv", b"params,tokens,loss\n" + b"".join(f"{1e8 * (i + 1)},{2e9 * (i + 1)},=cmd|' /C calc'!A0\n".encode()
+                                                        for i in range(8)), "holds a formula"),
+    ("nan.csv", b"params,tokens,loss\n" + b"".join(f"{1e8 * (i + 1)},{2e9 * (i + 1)},{'NaN' if i == 3 else 3.0}\n"
+                                                    .encode() for i in range(8)), "NaN"),
+])
+def test_bad_upload_shows_a_message_in_the_page(app_url, browser_page, tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data)
+    page = browser_page
+    page.goto(app_url + "/fit")
+    page.get_by_role("heading", name="Fit your runs").wait_for()
+    page.get_by_text("Import runs from a CSV").click()
+    page.locator("input[type=file]").set_input_files(str(path))
+    if name != "empty.csv":          # the preview reads; the mapped import is what fails
+        page.get_by_role("button", name="Import").click()
+    alert = page.get_by_test_id("stAlertContentError").filter(has_text=message)
+    alert.wait_for()
+    assert "Nothing was stored" in alert.inner_text()
+    assert page.get_by_test_id("stException").count() == 0
+    if name == "formula.csv":
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser_bad_upload.png"), full_page=True)

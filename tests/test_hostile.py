@@ -270,3 +270,68 @@ def test_server_config_keeps_xsrf_and_caps_uploads():
     assert cfg["server"]["enableXsrfProtection"] is True
     assert cfg["server"]["maxUploadSize"] * 2 ** 20 <= ingest.MAX_UPLOAD_BYTES
     assert cfg["server"]["address"] in ("localhost", "127.0.0.1")
+
+
+def test_import_killed_mid_write_leaves_the_store_as_it_was(tmp_path):
+    """A real crash: a child process starts writing four million runs in one transaction and is
+    SIGKILLed before it can commit; reopening the store finds exactly what was there before."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    db = tmp_path / "u.duckdb"
+    with store.connect_user(db) as con:
+        ingest.import_csv(con, GOOD, MAPPING, "kept")
+        before = store.store_checksum(con)
+    child = (
+        "import sys, numpy as np, pandas as pd\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from lib import store\n"
+        f"con = store.connect_user({str(db)!r})\n"
+        "store.content_id = lambda runs, table=None: 'deadbeefdeadbeef'  # skip hashing: go straight to the write\n"
+        "n = 4_000_000\n"
+        "N = np.logspace(6, 12, n); D = 20 * N\n"
+        "runs = pd.DataFrame({'run_name': ['r'] * n, 'n_params': N, 'n_tokens': D, 'compute_flops': 6 * N * D,"
+        " 'loss': np.full(n, 3.0)})\n"
+        "print('importing', flush=True)\n"
+        "store.import_runs(con, runs, 'never lands')\n"
+        "print('committed', flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "importing"
+    time.sleep(0.7)                      # mid-write: the whole import takes about 1.3 s here
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    with store.connect_user(db) as con:
+        assert store.store_checksum(con) == before
+        assert con.execute("SELECT count(*) FROM datasets WHERE name = 'never lands'").fetchone()[0] == 0
+
+
+def test_twenty_app_sessions_at_once_keep_their_own_state():
+    """Twenty AppTest sessions, each opened from its own link, run concurrently: each shows its own
+    values (no cross-talk) and none fails."""
+    from streamlit.testing.v1 import AppTest
+    # twenty distinct budgets, none the default 1e23 (a default is left out of the link)
+    budgets = [f"{m}e{e}" for m, e in zip([2, 3, 5, 7] * 5, [19] * 4 + [20] * 4 + [21] * 4 + [22] * 4 + [23] * 4)]
+    results, errors = {}, []
+
+    def session(i):
+        try:
+            at = AppTest.from_file(str(ROOT / "pages" / "planner.py"), default_timeout=300)
+            at.query_params["C"] = budgets[i]
+            at.query_params["law"] = "hoffmann2022-eq10"
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            results[i] = ({m.label: m.value for m in at.metric}["Compute (FLOPs)"], at.query_params["C"])
+        except Exception as e:
+            errors.append(f"session {i}: {type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    assert len(results) == 20
+    for i, (shown, in_url) in results.items():
+        assert shown == budgets[i] and in_url in (budgets[i], [budgets[i]]), (i, shown, in_url)

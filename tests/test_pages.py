@@ -220,3 +220,9 @@ def test_planner_says_when_a_budget_is_an_extrapolation():
     assert not any("Extrapolation" in i.value for i in inside.info)
     fitted = run_page("planner", law="fit:demo:chinchilla", C="1e25")
     assert any("Extrapolation" in i.value and "1e18–1e21" in i.value for i in fitted.info)
+
+
+def test_planner_fixed_size_chart_and_too_little_data():
+    at = run_page("planner", law="muennighoff2023-c4", C="1e25", U="1e9", fixN="7e9")
+    assert any("far too few" in w.value for w in at.warning)
+    assert len(charts(at)) == 3          # isoFLOP, fixed-size loss vs tokens, comparison
