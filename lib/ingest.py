@@ -73,7 +73,10 @@ def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
     if df.shape[1] < 2:
         raise IngestError("Only one column was found. Use commas (or semicolons / tabs) between columns "
                           "and include at least parameters and loss.")
-    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])
+    except csv.Error as e:
+        raise IngestError(f"The header row could not be read ({e}). Save the file as a plain CSV.") from None
     cols = [str(c).strip() for c in header]
     dup = sorted({c for c in cols if cols.count(c) > 1})
     if dup or "" in cols or len(set(c.lower() for c in cols)) < len(cols) or len(cols) != df.shape[1]:

@@ -195,6 +195,23 @@ def connect_published(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(ensure_published(db_path)), read_only=True)
 
 
+_shared: dict[tuple[str, bool], duckdb.DuckDBPyConnection] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_connection(kind: str) -> duckdb.DuckDBPyConnection:
+    """One connection per store file per process, opened once under a lock (sessions starting
+    together must not race to open or create the same file); callers take a cursor per query."""
+    with _shared_lock:
+        path = ensure_published() if kind == "published" else user_path()
+        key = (str(path), kind == "published")
+        con = _shared.get(key)
+        if con is None:
+            con = duckdb.connect(str(path), read_only=True) if kind == "published" else connect_user(path)
+            _shared[key] = con
+        return con
+
+
 def store_checksum(con: duckdb.DuckDBPyConnection) -> str:
     """A checksum of a store's content (every table, rows in a fixed order)."""
     h = hashlib.sha256()

@@ -18,12 +18,12 @@ from .units import fmt_sci, human  # noqa: F401  (human is used by pages)
 
 @st.cache_resource(show_spinner="Building the published store from data/ …")
 def published_con():
-    return store.connect_published()
+    return store.shared_connection("published")
 
 
 @st.cache_resource
 def _user_con():
-    return store.connect_user()
+    return store.shared_connection("user")
 
 
 def user_con():
