@@ -109,6 +109,18 @@ def isoflop(slug: str, C: float, U: float = math.inf) -> dict:
     return allocation.isoflop_curve(law(slug), C, U)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: float, log_c_hi: float, n: int = 60):
+    """95% bands of the frontier loss and of N*(C) over a bootstrap's resamples (cached: not
+    recomputed on every rerun)."""
+    from .fitforms import FORMS
+    from .fitting import band
+    grid = np.logspace(log_c_lo, log_c_hi, n)
+    boot = bootstrap(ds, model, n_boot, seed)
+    samples = [allocation.compute_optimal(make_law("s", FORMS[model].law_form, p), grid) for p in boot.param_dicts()]
+    return band(np.array([s["loss"] for s in samples])), band(np.array([s["N"] for s in samples]))
+
+
 def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.inf) -> dict:
     """95% bootstrap intervals of N*, D*, loss at one budget for a fitted law."""
     from .fitforms import FORMS

@@ -9,7 +9,7 @@ import streamlit as st
 
 from lib import allocation, figures, ingest, ui
 from lib.fitforms import FORMS
-from lib.fitting import FitError, band
+from lib.fitting import FitError
 from lib.laws import evaluate_loss, make_law
 from lib.state import Field
 
@@ -162,10 +162,8 @@ if fitted:
         fronts.append({**allocation.compute_optimal(law, grid), "name": law.name, "citation": "your runs",
                        "locator": law.locator, "color": COLORS[m]})
         if m in boots:
-            samples = [allocation.compute_optimal(make_law("s", FORMS[m].law_form, p), grid)
-                       for p in boots[m].param_dicts()]
-            bands_loss[law.name] = band(np.array([s["loss"] for s in samples]))
-            bands_n[law.name] = band(np.array([s["N"] for s in samples]))
+            bands_loss[law.name], bands_n[law.name] = ui.bootstrap_curves(
+                ds, m, n_boot, seed, math.log10(grid[0]), math.log10(grid[-1]), len(grid))
     left, right = st.columns(2)
     left.plotly_chart(figures.runs_figure(runs, fronts, bands=bands_loss), key="runs")
     right.plotly_chart(figures.residuals_figure(runs, residuals, {fitted[m].name: COLORS[m] for m in fitted}),
