@@ -226,3 +226,21 @@ def test_planner_fixed_size_chart_and_too_little_data():
     at = run_page("planner", law="muennighoff2023-c4", C="1e25", U="1e9", fixN="7e9")
     assert any("far too few" in w.value for w in at.warning)
     assert len(charts(at)) == 3          # isoFLOP, fixed-size loss vs tokens, comparison
+
+
+def test_data_page_runs_view_and_filter():
+    at = run_page("data", view="runs")
+    df = at.dataframe[0].value
+    assert len(df) >= 60 and {"model", "training_tokens", "locator", "quote"} <= set(df.columns)
+    at.text_input(key="data.filter").set_value("Chinchilla").run()
+    filtered = at.dataframe[0].value
+    assert 1 <= len(filtered) < len(df) and filtered["model"].str.contains("Chinchilla").any()
+    assert [b.label for b in at.get("download_button")] == ["Download runs (CSV)", "Citations (BibTeX)"]
+
+
+def test_laws_page_overlays_documented_runs():
+    at = run_page("laws", laws="hoffmann2022-eq10-unrounded")
+    spec = " ".join(str(c.proto) for c in charts(at))
+    assert "documented training runs" in spec and "Chinchilla" in spec
+    off = run_page("laws", laws="hoffmann2022-eq10-unrounded", runs="off")
+    assert "documented training runs" not in " ".join(str(c.proto) for c in charts(off))
