@@ -1,7 +1,11 @@
-"""Data: the stored sources, laws and published tables, with citations; CSV download."""
+"""Data: the stored sources, laws, published tables, training runs and the run-dataset
+registry, with citations; CSV and BibTeX download."""
+import os
+
+import pandas as pd
 import streamlit as st
 
-from lib import ui
+from lib import ingest, registry, ui
 from lib.cite import bibtex
 from lib.state import Field
 
@@ -9,7 +13,7 @@ PAGE = "data"
 ui.require_navigation()
 tables = ui.tables_index()
 FIELDS = (
-    Field("view", "choice", "laws", choices=("laws", "sources", "tables", "runs"), label="View"),
+    Field("view", "choice", "laws", choices=("laws", "sources", "tables", "runs", "datasets"), label="View"),
     Field("table", "choice", tables["id"].iloc[0], choices=tuple(tables["id"]), label="Table"),
 )
 st.title("Data")
@@ -24,6 +28,24 @@ if view == "laws":
                           "param_convention", "compute_convention", "dataset", "notes", "url", "source"]]
 elif view == "sources":
     df = ui.sources_table()
+elif view == "datasets":
+    reg = registry.load_registry()
+    st.caption("Public run datasets the explorer can fetch (plain CSV, never pickles). Each download is checked "
+               "against its sha256 before anything is stored; offline, nothing changes. Set SCALING_EXPLORER_MIRROR "
+               "to fetch from a mirror laid out like the registry's paths.")
+    pick = st.selectbox("Dataset", list(reg), key="data.reg", format_func=lambda i: reg[i].name)
+    if st.button("Fetch, verify and import", key="data.fetch"):
+        with st.spinner(f"Fetching {pick} …"):
+            try:
+                res = registry.fetch_and_import(reg[pick], ui.user_con(), os.environ.get("SCALING_EXPLORER_MIRROR"))
+            except (registry.RegistryError, ingest.IngestError) as e:
+                st.error(str(e))
+            else:
+                st.success(f"{'Imported' if res.created else 'Already stored:'} {res.n_rows} runs as dataset "
+                           f"{res.dataset_id}. Open it on the Fit page: /fit?ds={res.dataset_id}")
+    df = pd.DataFrame([{"id": e.id, "name": e.name, "licence": e.licence, "sha256": e.sha256, "url": e.url,
+                        "units": e.units, "mapping": str(e.mapping), "description": e.description}
+                       for e in reg.values()])
 elif view == "runs":
     st.caption("Documented LLM training runs: parameters (total, and active for MoE), training tokens and compute "
                "where the source states them, each with its quote and locator. Rows marked verified = no rest on "

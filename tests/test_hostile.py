@@ -262,7 +262,7 @@ def test_no_user_text_rendered_as_html_and_no_eval():
     for path, text in _sources():
         assert "unsafe_allow_html" not in text, path.name
         assert not re.search(r"(?<![\w.])(eval|exec)\(", text), path.name
-        assert "pickle" not in text, path.name
+        assert not re.search(r"import pickle|pickle\.loads?\(|read_pickle\(|unpickl", text), path.name
 
 
 def test_server_config_keeps_xsrf_and_caps_uploads():

@@ -244,3 +244,17 @@ def test_laws_page_overlays_documented_runs():
     assert "documented training runs" in spec and "Chinchilla" in spec
     off = run_page("laws", laws="hoffmann2022-eq10-unrounded", runs="off")
     assert "documented training runs" not in " ".join(str(c.proto) for c in charts(off))
+
+
+def test_data_page_dataset_registry_offline_changes_nothing(monkeypatch):
+    from lib import store
+    monkeypatch.setenv("SCALING_EXPLORER_MIRROR", "http://127.0.0.1:9")      # nothing listens there
+    with store.connect_user() as con:
+        before = store.store_checksum(con)
+    at = run_page("data", view="datasets")
+    assert len(at.dataframe[0].value) >= 3
+    at.button(key="data.fetch").click().run()
+    assert not at.exception
+    assert "offline" in at.error[0].value and "store is unchanged" in at.error[0].value
+    with store.connect_user() as con:
+        assert store.store_checksum(con) == before
