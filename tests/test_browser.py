@@ -365,3 +365,29 @@ def test_bad_upload_shows_a_message_in_the_page(app_url, browser_page, tmp_path,
     if name == "formula.csv":
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser_bad_upload.png"), full_page=True)
+
+
+def test_twenty_browser_sessions_at_once_keep_their_own_state(app_url, chromium_path):
+    """Twenty real sessions (websockets) on one server, opened together from twenty different links:
+    each shows its own budget and answer; none fails or sees another's state."""
+    from playwright.sync_api import sync_playwright
+    budgets = [f"{m}e{e}" for e in (19, 20, 21, 22, 24) for m in (2, 3, 5, 7)]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            pages = []
+            for c in budgets:                       # start all twenty loads before waiting on any
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.set_default_timeout(120_000)
+                page.goto(f"{app_url}/planner?law=hoffmann2022-eq10&C={c}", wait_until="commit")
+                pages.append(page)
+            shown = []
+            for c, page in zip(budgets, pages):
+                metric = page.get_by_test_id("stMetric").filter(
+                    has=page.get_by_test_id("stMetricLabel").get_by_text("Compute (FLOPs)", exact=True))
+                metric.get_by_test_id("stMetricValue").filter(has_text=c).wait_for()
+                assert page.get_by_test_id("stException").count() == 0
+                shown.append((c, _query(page.url).get("C")))
+            assert all(c == in_url for c, in_url in shown), shown
+        finally:
+            browser.close()
