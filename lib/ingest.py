@@ -140,8 +140,14 @@ def _numeric(df: pd.DataFrame, col: str, what: str) -> np.ndarray:
     return vals
 
 
-def normalise(df: pd.DataFrame, m: Mapping, min_rows: int = MIN_ROWS) -> pd.DataFrame:
-    """Mapped, validated runs: run_name, n_params, n_tokens, compute_flops, loss."""
+COMPUTE_UNITS = {"FLOPs": 1.0, "PF-days": 8.64e19}       # PF-day = 1e15 FLOP/s x 86,400 s
+PARAM_CONVENTIONS = ("total", "non-embedding", "active (MoE)")
+
+
+def normalise(df: pd.DataFrame, m: Mapping, min_rows: int = MIN_ROWS, compute_unit: str = "FLOPs") -> pd.DataFrame:
+    """Mapped, validated runs: run_name, n_params, n_tokens, compute_flops (converted to FLOPs), loss."""
+    if compute_unit not in COMPUTE_UNITS:
+        raise IngestError(f"Unknown compute unit {compute_unit!r}; choose one of {', '.join(COMPUTE_UNITS)}.")
     for target, col in (("model parameters", m.n_params), ("loss", m.loss), ("training tokens", m.n_tokens),
                         ("training compute", m.compute_flops), ("run name", m.run_name)):
         if col is not None and col not in df.columns:
@@ -156,9 +162,10 @@ def normalise(df: pd.DataFrame, m: Mapping, min_rows: int = MIN_ROWS) -> pd.Data
     loss = _numeric(df, m.loss, "loss")
     if m.n_tokens is not None:
         D = _numeric(df, m.n_tokens, "training tokens")
-        C = _numeric(df, m.compute_flops, "training compute") if m.compute_flops else 6.0 * N * D
+        C = (_numeric(df, m.compute_flops, "training compute") * COMPUTE_UNITS[compute_unit] if m.compute_flops
+             else 6.0 * N * D)
     else:
-        C = _numeric(df, m.compute_flops, "training compute")
+        C = _numeric(df, m.compute_flops, "training compute") * COMPUTE_UNITS[compute_unit]
         D = C / (6.0 * N)
     if np.any(loss > 100):
         raise IngestError("Some losses exceed 100: the loss column should be cross-entropy in nats per token.")
@@ -181,7 +188,8 @@ def numeric_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def import_csv(con, data: bytes, mapping: Mapping | None, name: str, note: str = ""):
+def import_csv(con, data: bytes, mapping: Mapping | None, name: str, note: str = "", compute_unit: str = "FLOPs",
+               param_convention: str = "total"):
     """Parse, validate and store an uploaded CSV in one go. Raises IngestError (nothing stored)
     or returns the store's ImportResult.
 
@@ -191,9 +199,14 @@ def import_csv(con, data: bytes, mapping: Mapping | None, name: str, note: str =
     from .store import RUN_COLUMNS, import_runs
     df = read_table(data)
     table = numeric_table(df)
+    if param_convention not in PARAM_CONVENTIONS:
+        raise IngestError(f"Unknown parameter convention {param_convention!r}; choose one of "
+                          f"{', '.join(PARAM_CONVENTIONS)}.")
     if mapping is not None:
-        runs = normalise(df, mapping)
+        runs = normalise(df, mapping, compute_unit=compute_unit)
         cols = {k: v for k, v in mapping.__dict__.items() if v is not None}
+        cols["units"] = {"compute_unit_in_file": compute_unit, "parameters": param_convention,
+                         "stored_compute": "FLOPs"}
     else:
         if table.shape[1] < 2:
             raise IngestError("Fewer than two columns hold only numbers; check the delimiter and remove text "

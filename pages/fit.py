@@ -43,7 +43,8 @@ def do_import(data: bytes, filename: str):
             raise ingest.IngestError("Map both the model-parameters column and the loss column, or neither "
                                      "(to store the columns only, e.g. a loss curve).")
         res = ingest.import_csv(ui.user_con(), data, ingest.Mapping(**pick) if standard else None,
-                                ss.get("imp.name") or filename, ss.get("imp.note", ""))
+                                ss.get("imp.name") or filename, ss.get("imp.note", ""),
+                                compute_unit=ss.get("imp.cunit", "FLOPs"), param_convention=ss.get("imp.pconv", "total"))
     except ingest.IngestError as e:
         ss["imp.error"] = str(e)
         return
@@ -85,6 +86,12 @@ with st.expander("Import runs from a CSV", expanded=False):
                       "loss": "Loss", "run_name": "Run name (optional)"}
             for col, (t, lab) in zip(st.columns(5), labels.items()):
                 col.selectbox(lab, opts, index=opts.index(guess[t]) if guess[t] else 0, key=f"map.{t}")
+            u1, u2 = st.columns(2)
+            u1.selectbox("Compute column is in", list(ingest.COMPUTE_UNITS), key="imp.cunit",
+                         help="PF-days are converted at 8.64e19 FLOPs each; the store keeps FLOPs.")
+            u2.selectbox("Parameters count", list(ingest.PARAM_CONVENTIONS), key="imp.pconv",
+                         help="Stored with the dataset: laws fitted on non-embedding or active counts are not "
+                              "comparable with total-parameter laws.")
             st.text_input("Dataset name", value=up.name[:100], key="imp.name", max_chars=200)
             st.text_input("Note (optional)", key="imp.note", max_chars=2000)
             st.button("Import", type="primary", on_click=do_import, args=(up.getvalue(), up.name))

@@ -145,3 +145,20 @@ def test_bad_upload_stores_nothing(tmp_path, name):
                           "bad")
     assert len(str(e.value)) > 20   # a sentence that says what to fix
     assert store.store_checksum(con) == before
+
+
+def test_compute_in_pf_days_is_converted_and_conventions_are_kept(tmp_path):
+    import json
+    from lib import store
+    data = GOOD.replace(b"tokens", b"pfdays")
+    df = ingest.read_table(data)
+    m = ingest.Mapping(n_params="params", loss="loss", compute_flops="pfdays", run_name="name")
+    runs = ingest.normalise(df, m, compute_unit="PF-days")
+    assert runs["compute_flops"].iloc[0] == pytest.approx(2e8 * 8.64e19)
+    assert runs["n_tokens"].iloc[0] == pytest.approx(2e8 * 8.64e19 / (6 * 1e7))
+    con = store.connect_user(tmp_path / "u.duckdb")
+    res = ingest.import_csv(con, data, m, "pf", compute_unit="PF-days", param_convention="non-embedding")
+    cols = json.loads(con.execute("SELECT source_columns FROM datasets WHERE id = ?", [res.dataset_id]).fetchone()[0])
+    assert cols["units"] == {"compute_unit_in_file": "PF-days", "parameters": "non-embedding", "stored_compute": "FLOPs"}
+    with pytest.raises(ingest.IngestError, match="compute unit"):
+        ingest.normalise(df, m, compute_unit="GPU-hours")
