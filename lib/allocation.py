@@ -34,18 +34,30 @@ def kaplan_nd_optimal(C, N_c, D_c, alpha_N, alpha_D):
     return N, C / (6.0 * N)
 
 
-def numeric_optimal(loss_of_N, C: float) -> float:
-    """argmin over N of loss_of_N(N) for one budget C: a log-spaced scan then bounded Brent."""
-    lo, hi = np.log(_MIN_N), np.log(max(C / 6.0 / _MIN_D, _MIN_N * 10))
-    grid = np.linspace(lo, hi, 241)
-    vals = loss_of_N(np.exp(grid))
+def _scan_then_brent(cost_of_N, lo: float, hi: float, n: int, vectorized: bool = False):
+    """(N, cost) minimising cost_of_N over log N in [lo, hi]: a grid scan, then bounded Brent in
+    the best cell. Sizes whose cost is not finite (say, a loss they cannot reach) never win."""
+    grid = np.linspace(lo, hi, n)
+    vals = np.asarray(cost_of_N(np.exp(grid)) if vectorized else [cost_of_N(np.exp(x)) for x in grid], float)
+    vals = np.where(np.isfinite(vals), vals, np.nan)
+    if np.isnan(vals).all():
+        return np.nan, np.inf
     i = int(np.nanargmin(vals))
-    a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    if b <= a:
-        return float(np.exp(grid[i]))
-    res = minimize_scalar(lambda x: float(loss_of_N(np.exp(x))), bounds=(a, b), method="bounded",
-                          options={"xatol": 1e-10})
-    return float(np.exp(res.x))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, n - 1)]
+
+    def finite_cost(x):
+        v = float(cost_of_N(np.exp(x)))
+        return v if np.isfinite(v) else 1e300
+    res = minimize_scalar(finite_cost, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
+    if res.fun >= 1e300 or vals[i] < res.fun:
+        return float(np.exp(grid[i])), float(vals[i])
+    return float(np.exp(res.x)), float(res.fun)
+
+
+def numeric_optimal(loss_of_N, C: float) -> float:
+    """argmin over N of loss_of_N(N) (vectorised in N) for one budget C, with D = C/6N >= _MIN_D."""
+    return _scan_then_brent(loss_of_N, np.log(_MIN_N), np.log(max(C / 6.0 / _MIN_D, _MIN_N * 10)), 241,
+                            vectorized=True)[0]
 
 
 def _closed_form(law: Law, C):
@@ -144,29 +156,13 @@ def tokens_for_loss(law: Law, N: float, target: float, U: float = np.inf) -> flo
     return float(np.exp(brentq(gap, lo, hi, xtol=1e-12, rtol=1e-12)))
 
 
-def _min_over_N(cost_of_N, lo=np.log(_MIN_N), hi=np.log(1e16)):
-    grid = np.linspace(lo, hi, 161)
-    vals = np.array([cost_of_N(np.exp(x)) for x in grid])
-    if not np.isfinite(vals).any():
-        return np.nan, np.inf
-    i = int(np.nanargmin(np.where(np.isfinite(vals), vals, np.nan)))
-    a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    def finite_cost(x):   # sizes that cannot reach the target cost "infinitely much", kept finite for Brent
-        v = cost_of_N(np.exp(x))
-        return v if np.isfinite(v) else 1e300
-    res = minimize_scalar(finite_cost, bounds=(a, b), method="bounded", options={"xatol": 1e-9})
-    if res.fun >= 1e300 or vals[i] < res.fun:
-        return float(np.exp(grid[i])), float(vals[i])
-    return float(np.exp(res.x)), float(res.fun)
-
-
 def inference_optimal(law: Law, target: float, inference_tokens: float, U: float = np.inf) -> dict:
     """Sardana et al. 2023: the model that reaches ``target`` loss with the fewest training plus
     inference FLOPs, 6·N·D_train + 2·N·D_inference."""
     def total(N):
         D = tokens_for_loss(law, N, target, U)
         return 6.0 * N * D + 2.0 * N * inference_tokens
-    N, tot = _min_over_N(total)
+    N, tot = _scan_then_brent(total, np.log(_MIN_N), np.log(1e16), 161)
     if not np.isfinite(tot):
         raise ValueError("no model size reaches that loss under this law")
     D = tokens_for_loss(law, N, target, U)

@@ -135,8 +135,7 @@ def check_data(form: FitForm, X: Mapping[str, np.ndarray], y) -> tuple[dict, np.
     return cols, y
 
 
-def fit(model: str, X: Mapping[str, np.ndarray], y, n_refine: int = 16, delta: float = HUBER_DELTA,
-        x0=None) -> FitResult:
+def fit(model: str, X: Mapping[str, np.ndarray], y, n_refine: int = 16, delta: float = HUBER_DELTA) -> FitResult:
     """Fit form ``model`` to inputs X (a mapping of its input names to arrays) and targets y."""
     if model not in FORMS:
         raise FitError(f"unknown law form {model!r}; choose one of {', '.join(FORMS)}")
@@ -149,15 +148,11 @@ def fit(model: str, X: Mapping[str, np.ndarray], y, n_refine: int = 16, delta: f
 
     lo = np.array([b[0] for b in form.bounds])
     hi = np.array([b[1] for b in form.bounds])
-    if x0 is None:
-        starts = form.starts()
-        scores = _grid_scores(form, starts, X, ly, delta)
-        order = np.argsort(scores, kind="stable")[: max(1, min(n_refine, len(starts)))]
-        candidates = [starts[i] for i in order if np.isfinite(scores[i])] or [starts[order[0]]]
-        n_grid = len(starts)
-    else:
-        candidates = [np.asarray(t, float) for t in np.atleast_2d(x0)]
-        n_grid = 0
+    starts = form.starts()
+    scores = _grid_scores(form, starts, X, ly, delta)
+    order = np.argsort(scores, kind="stable")[: max(1, min(n_refine, len(starts)))]
+    candidates = [starts[i] for i in order if np.isfinite(scores[i])] or [starts[order[0]]]
+    n_grid = len(starts)
 
     f = objective(form, X, y, delta)
     best, results = None, []

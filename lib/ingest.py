@@ -119,6 +119,11 @@ def guess_mapping(columns) -> dict[str, str | None]:
     return out
 
 
+def _parse_numbers(raw: pd.Series) -> np.ndarray:
+    """Numbers as uploads write them (underscores allowed as digit separators); NaN where not."""
+    return pd.to_numeric(raw.str.replace("_", "", regex=False), errors="coerce").to_numpy(dtype=float)
+
+
 def _numeric(df: pd.DataFrame, col: str, what: str) -> np.ndarray:
     raw = df[col].astype(str).str.strip()
     bad_formula = raw.str.match(r"^[=+@]").fillna(False) & ~raw.str.match(r"^\+?\d").fillna(False)
@@ -126,7 +131,7 @@ def _numeric(df: pd.DataFrame, col: str, what: str) -> np.ndarray:
         i = int(np.flatnonzero(bad_formula.values)[0])
         raise IngestError(f"Column '{col}' ({what}) row {i + 2} holds a formula ('{raw.iloc[i][:30]}'); "
                           "export values, not formulas.")
-    vals = pd.to_numeric(raw.str.replace("_", "", regex=False), errors="coerce").to_numpy(dtype=float)
+    vals = _parse_numbers(raw)
     bad = ~np.isfinite(vals)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -182,7 +187,7 @@ def numeric_table(df: pd.DataFrame) -> pd.DataFrame:
         raw = df[col].astype(str).str.strip()
         if raw.str.match(r"^[=@]").any():
             continue
-        vals = pd.to_numeric(raw.str.replace("_", "", regex=False), errors="coerce").to_numpy(dtype=float)
+        vals = _parse_numbers(raw)
         if np.all(np.isfinite(vals)):
             out[str(col)] = vals
     return pd.DataFrame(out)

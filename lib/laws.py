@@ -5,7 +5,7 @@ function takes arrays and returns arrays. Nothing here imports Streamlit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -155,7 +155,6 @@ class Law:
     dataset: str = ""
     verified: bool = True
     notes: str = ""
-    tags: tuple[str, ...] = field(default=())
     family: str = ""
     latex: str = ""
     c_range: tuple[float, ...] = ()     # compute (FLOPs) the law was fitted on, where known

@@ -109,26 +109,40 @@ def isoflop(slug: str, C: float, U: float = math.inf) -> dict:
     return allocation.isoflop_curve(law(slug), C, U)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: float, log_c_hi: float, n: int = 60):
-    """95% bands of the frontier loss and of N*(C) over a bootstrap's resamples (cached: not
-    recomputed on every rerun)."""
+def _boot_laws(ds: str, model: str, n_boot: int, seed: int):
     from .fitforms import FORMS
+    boot = bootstrap(ds, model, n_boot, seed)          # computed once per server, with a progress bar
+    return [make_law("s", FORMS[model].law_form, p) for p in boot.param_dicts()]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n):
     from .fitting import band
     grid = np.logspace(log_c_lo, log_c_hi, n)
-    boot = bootstrap(ds, model, n_boot, seed)
-    samples = [allocation.compute_optimal(make_law("s", FORMS[model].law_form, p), grid) for p in boot.param_dicts()]
+    samples = [allocation.compute_optimal(lw, grid) for lw in _boot_laws(ds, model, n_boot, seed)]
     return band(np.array([s["loss"] for s in samples])), band(np.array([s["N"] for s in samples]))
 
 
-def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.inf) -> dict:
-    """95% bootstrap intervals of N*, D*, loss at one budget for a fitted law."""
-    from .fitforms import FORMS
+def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: float, log_c_hi: float, n: int = 60):
+    """95% bands of the frontier loss and of N*(C) over a bootstrap's resamples. The bootstrap
+    runs (with its progress bar) outside the cached part, so a cache hit replays no elements."""
+    bootstrap(ds, model, n_boot, seed)
+    return _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _frontier_band(ds, model, n_boot, seed, C, U):
     from .fitting import band
-    ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
-    boot = bootstrap(ds, model, n_boot, seed)
-    outs = [allocation.compute_optimal(make_law("s", FORMS[model].law_form, p), C, U) for p in boot.param_dicts()]
+    outs = [allocation.compute_optimal(lw, C, U) for lw in _boot_laws(ds, model, n_boot, seed)]
     return {q: band(np.array([o[q][0] for o in outs])) for q in ("N", "D", "loss")}
+
+
+def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.inf) -> dict:
+    """95% bootstrap intervals of N*, D*, loss at one budget for a fitted law (cached per budget,
+    not recomputed on every rerun)."""
+    ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
+    bootstrap(ds, model, n_boot, seed)
+    return _frontier_band(ds, model, n_boot, seed, C, U)
 
 
 DEFAULT_GPU = "NVIDIA H100 SXM (unverified)"

@@ -45,13 +45,19 @@ def test_rebuild_is_deterministic(tmp_path):
         assert store.store_checksum(ca) == store.store_checksum(cb)
 
 
-def test_rebuilds_when_sources_change(tmp_path):
+@pytest.fixture
+def copied_store(tmp_path):
+    """A copy of data/ and a store built from it, with the store's checksum."""
     data = tmp_path / "data"
     shutil.copytree(store.DATA_DIR, data)
     db = tmp_path / "p.duckdb"
     store.ensure_published(db, data)
     with duckdb.connect(str(db), read_only=True) as con:
-        before = store.store_checksum(con)
+        return data, db, store.store_checksum(con)
+
+
+def test_rebuilds_when_sources_change(copied_store):
+    data, db, before = copied_store
     text = (data / "laws.toml").read_text().replace('name = "Kaplan L(N), converged, data-unlimited"',
                                                     'name = "Kaplan L(N) renamed"')
     (data / "laws.toml").write_text(text)
@@ -61,13 +67,8 @@ def test_rebuilds_when_sources_change(tmp_path):
         assert con.execute("SELECT name FROM laws WHERE slug = 'kaplan2020-ln'").fetchone()[0] == "Kaplan L(N) renamed"
 
 
-def test_bad_source_file_fails_the_build_and_keeps_the_old_store(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(store.DATA_DIR, data)
-    db = tmp_path / "p.duckdb"
-    store.ensure_published(db, data)
-    with duckdb.connect(str(db), read_only=True) as con:
-        before = store.store_checksum(con)
+def test_bad_source_file_fails_the_build_and_keeps_the_old_store(copied_store):
+    data, db, before = copied_store
     (data / "laws.toml").write_text((data / "laws.toml").read_text() + '\n[[law]]\nslug = "x"\nname = "x"\n'
                                     'form = "chinchilla"\nsource = "nobody"\nlocator = "Eq. 1"\nparams = { E = 1 }\n')
     with pytest.raises(ValueError, match="unknown source"):
