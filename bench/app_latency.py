@@ -40,6 +40,9 @@ PAGES = [
     ("planner", {"law": "muennighoff2023-c4", "U": "2.5e10", "inf": "2e12", "fixN": "3e9"}, 0, [21.0, 22.0, 23.0, 24.0]),
     ("fit", {"hold": "0"}, None, None),
     ("families", {"fam": "F3"}, 0, [20.0, 21.0, 22.0, 23.0]),
+    ("families", {"fam": "F6"}, 0, [8.0, 8.5, 9.0, 9.5]),            # N slider of the precision view
+    ("families", {"fam": "F8"}, 1, [1, 2, 4, 8]),                    # parallel streams P
+    ("families", {"fam": "F12", "dlaw": "edwards2024-loglik-n"}, 0, [6.0, 6.5, 7.0, 7.5]),
     ("data", {}, None, None),
 ]
 
@@ -54,19 +57,20 @@ def rerun_latency(reps: int):
     from streamlit.testing.v1 import AppTest
     print("-- server-side reruns (AppTest; warm cache = every value seen once before timing) --")
     for page, params, slider, values in PAGES:
+        page_label = page + (f"/{params['fam']}" if "fam" in params else "")
         at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=300)
         for k, v in params.items():
             at.query_params[k] = v
         t = time.perf_counter()
         at.run()
-        print(f"{'first load: ' + page + ' (cold, no target)':58s} {(time.perf_counter() - t) * 1e3:10.1f} ms")
+        print(f"{'first load: ' + page_label + ' (cold, no target)':58s} {(time.perf_counter() - t) * 1e3:10.1f} ms")
         if slider is None:
             times = []
             for _ in range(reps):
                 t = time.perf_counter()
                 at.run()
                 times.append((time.perf_counter() - t) * 1e3)
-            report(f"rerun, no change: {page} (median of {reps})", statistics.median(times), 150)
+            report(f"rerun, no change: {page_label} (median of {reps})", statistics.median(times), 150)
             continue
         for v in values:                       # warm the caches for every value
             at.select_slider[slider].set_value(v).run()
@@ -76,7 +80,7 @@ def rerun_latency(reps: int):
             at.select_slider[slider].set_value(values[i % len(values)]).run()
             times.append((time.perf_counter() - t) * 1e3)
         assert not at.exception, [e.value for e in at.exception]
-        report(f"slider change rerun: {page} (median of {reps})", statistics.median(times), 150)
+        report(f"slider change rerun: {page_label} (median of {reps})", statistics.median(times), 150)
 
 
 def browser_latency():

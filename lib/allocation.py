@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
-from .laws import COMPUTE_UNITS, Law, evaluate_1d, evaluate_loss
+from .laws import COMPUTE_UNITS, Law, evaluate_1d, evaluate_loss, precision_factors
 
 FLOPS_PER_PARAM_TOKEN = 6.0
 _MIN_N = 1e4     # smallest model the numeric search considers (parameters)
@@ -100,10 +100,10 @@ def compute_optimal(law: Law, C, U: float = np.inf) -> dict[str, np.ndarray]:
     """
     C = np.atleast_1d(np.asarray(C, dtype=float))
     loss = np.full(C.shape, np.nan)
-    if law.kind in ("loss_1d", "map", "hyper", "moe", "reference"):
+    if not law.has_allocation:
         N = np.full(C.shape, np.nan)
         D = np.full(C.shape, np.nan)
-        if law.variable == "C":
+        if law.kind == "loss_1d" and law.variable == "C":
             loss = evaluate_1d(law, C)
         return {"C": C, "N": N, "D": D, "tokens_per_param": D / N, "loss": loss, "epochs": D / U}
     closed = None if (law.form == "muennighoff") else _closed_form(law, C)
@@ -212,3 +212,22 @@ def data_constrained_plan(law: Law, C: float, U: float) -> dict:
     return {"N": N, "D": D, "epochs": D / U, "effective_tokens": float(D_eff), "effective_params": float(N_eff),
             "loss": float(con["loss"][0]), "loss_unlimited": float(free["loss"][0]),
             "loss_penalty": float(con["loss"][0] - free["loss"][0])}
+
+
+def optimal_precision(law: Law, C: float, bits=None) -> tuple[float, float, float]:
+    """Kumar et al. 2024's compute-optimal training precision at budget C, with weights,
+    activations and KV cache at the same bits and C = (6/16) N D P (Eq. 5). For each precision
+    the loss A (N f)^-alpha + B D^-alpha + E with D = C / ((6/16) N P) is a + ... in closed form:
+    a N^-alpha + b N^alpha + E, least at N = (a/b)^(1/(2 alpha)) with loss 2 sqrt(ab) + E.
+    Returns (bits, N, loss) at the best precision on the grid (3-16 bits in 0.01 steps)."""
+    if law.form != "precision":
+        raise ValueError(f"law {law.slug!r} is not a precision law")
+    p = law.p
+    P = np.arange(3.0, 16.0 + 1e-9, 0.01) if bits is None else np.asarray(bits, dtype=float)
+    fw, fa, fkv = precision_factors(P, P, P, p["gamma_w"], p["n_w"], p["gamma_i"], p["n_i"], p["gamma_kv"], p["n_kv"])
+    al = p["alpha"]
+    a = p["A"] * (fw * fa * fkv) ** -al
+    b = p["B"] * (6.0 / 16.0 * P / C) ** al
+    loss = 2.0 * np.sqrt(a * b) + p["E"]
+    i = int(np.nanargmin(loss))
+    return float(P[i]), float((a[i] / b[i]) ** (1.0 / (2.0 * al))), float(loss[i])

@@ -151,6 +151,18 @@ def _bnsl_params(t):
             "d1": float(np.exp(ld1)), "f1": float(np.exp(lf1))}
 
 
+# ---- parallel scaling (Chen et al. 2025): L = E + (A·1e9 / (N (k ln P + 1)))^alpha ------------
+
+def _parallel(theta, X):
+    e, a, al, k = theta
+    u = al * (a + np.log(1e9) - np.log(X["N"]) - np.log1p(k * np.log(X["P"])))
+    return np.logaddexp(e, u), None
+
+
+def _parallel_params(t):
+    return {"E": float(np.exp(t[0])), "A": float(np.exp(t[1])), "alpha": float(t[2]), "k": float(t[3])}
+
+
 # ---- loss -> downstream error (Gadre et al. 2024): Err = eps - k exp(-gamma L) ---------------
 
 def _downstream(theta, X):
@@ -257,6 +269,14 @@ FORMS: dict[str, FitForm] = {f.slug: f for f in (
             pred=_bnsl, to_params=_bnsl_params, analytic_jac=False,
             latex=r"y=a+b\,x^{-c_0}\left(1+\left(\frac{x}{d_1}\right)^{1/f_1}\right)^{-c_1 f_1}",
             citation="Caballero et al. 2022, Broken Neural Scaling Laws"),
+    FitForm("parallel", "Parallel scaling L(N, P) = E + (A/(N (k ln P + 1)))^alpha", ("N", "P"), "loss",
+            ("e = log E", "a = log A (billions)", "alpha", "k"),
+            # the authors' grid (parametric_fit.py): E in {e^-1, e^-0.5, 1}, log A in {-4..4}, alpha, k
+            grid=((-1.0, -0.5, 0.0), (-4.0, -2.0, 0.0, 2.0, 4.0), (0.1, 0.5, 1.0, 1.5, 2.0), (0.2, 0.4, 0.6, 0.8)),
+            bounds=((-10.0, 5.0), (-20.0, 20.0), (1e-4, 5.0), (0.0, 10.0)),
+            pred=_parallel, to_params=_parallel_params, analytic_jac=False,
+            latex=laws.FORMS["parallel"].latex, citation="Chen et al. 2025 (ParScale), the authors' parametric_fit.py",
+            law_form="parallel"),
     FitForm("downstream", "Loss to downstream error Err = epsilon - k exp(-gamma L)", ("L",), "error",
             ("epsilon", "log k", "gamma"),
             grid=((0.5, 0.8, 0.95, 1.0), (-1.0, 0.0, 1.0, 2.0, 4.0), (0.25, 0.5, 1.0, 2.0, 4.0)),

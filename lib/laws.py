@@ -13,7 +13,7 @@ import numpy as np
 PF_DAY_FLOPS = 8.64e19  # 1 PF-day = 1e15 FLOP/s * 86,400 s
 
 # Compute units a law's own coefficients may be stated in, as FLOPs per unit.
-COMPUTE_UNITS = {"FLOP": 1.0, "PF-day": PF_DAY_FLOPS}
+COMPUTE_UNITS = {"FLOP": 1.0, "GFLOP": 1e9, "PF-day": PF_DAY_FLOPS}
 
 
 def chinchilla_loss(N, D, E, A, B, alpha, beta):
@@ -61,6 +61,55 @@ def power_law(x, x_c, alpha):
     return (x_c / x) ** alpha
 
 
+def precision_factors(P_w, P_a, P_kv, gamma_w, n_w, gamma_i, n_i, gamma_kv, n_kv):
+    """Kumar et al. 2024, Eq. (4) with App. K's exponent offsets: the fractions of parameters that
+    stay effective at training precisions P_w, P_a, P_kv (bits), each 1 - exp(-P/gamma + n).
+    A fraction at or below zero (activations under ~3.1 bits) is outside the law: returned as NaN."""
+    out = []
+    for P, g, n in ((P_w, gamma_w, n_w), (P_a, gamma_i, n_i), (P_kv, gamma_kv, n_kv)):
+        f = 1.0 - np.exp(-np.asarray(P, dtype=float) / g + n)
+        out.append(np.where(f > 0, f, np.nan))
+    return tuple(out)
+
+
+def precision_loss(N, D, P_w, P_a, P_kv, A, alpha, B, E, gamma_w, n_w, gamma_i, n_i, gamma_kv, n_kv):
+    """Kumar et al. 2024, Finding 2 / Eq. (4): L = A N_eff^-alpha + B D^-beta + E with beta tied to
+    alpha (App. K) and N_eff = N * prod_x (1 - exp(-P_x/gamma_x + n_x))."""
+    fw, fa, fkv = precision_factors(P_w, P_a, P_kv, gamma_w, n_w, gamma_i, n_i, gamma_kv, n_kv)
+    N_eff = np.asarray(N, dtype=float) * fw * fa * fkv
+    return A * N_eff ** -alpha + B * np.asarray(D, dtype=float) ** -alpha + E
+
+
+def parallel_loss(N, P, E, A, alpha, k):
+    """Chen et al. 2025 (ParScale): L = E + (A / (N (k ln P + 1)))^alpha, with A in billions of
+    (non-embedding) parameters as the authors' fitting code takes it, N in parameters, P streams."""
+    N = np.asarray(N, dtype=float)
+    return E + (A * 1e9 / (N * (k * np.log(np.asarray(P, dtype=float)) + 1.0))) ** alpha
+
+
+def bnsl(x, a, b, c0, c1, d1, f1):
+    """Caballero et al. 2022, smoothly broken power law with one break:
+    y = a + b x^-c0 (1 + (x/d1)^(1/f1))^(-c1 f1). Slope -c0 before the break at x = d1, -(c0 + c1)
+    after it; f1 sets how sharp the break is. Evaluated in logs so huge x stays finite."""
+    lx = np.log(np.asarray(x, dtype=float))
+    return a + np.exp(np.log(b) - c0 * lx - c1 * f1 * np.logaddexp(0.0, (lx - np.log(d1)) / f1))
+
+
+def power_log10norm(x, log10_A0, B0):
+    """Edwards et al. 2024 (time series), Sec. 4: L(A) = (A / A_0)^(-B_0), A_0 printed as log10(A_0)."""
+    return (np.asarray(x, dtype=float) / 10.0 ** log10_A0) ** (-B0)
+
+
+def power_scaled(x, beta, alpha):
+    """Tian et al. 2024 (VAR), Eq. 9: L = (beta * X)^alpha (alpha < 0 for a falling curve)."""
+    return (beta * np.asarray(x, dtype=float)) ** alpha
+
+
+def power_coeff(x, k, a):
+    """A printed power law y = k * x^a (e.g. Li et al. 2024, TIFA score S = 0.47 C^0.02)."""
+    return k * np.asarray(x, dtype=float) ** a
+
+
 def muennighoff_effective(N, D, U, a, b, e, alpha, beta, R_D_star, R_N_star):
     """Effective parameters N' and effective data D' (Muennighoff et al. 2023, Eqs. 5-6)."""
     N = np.asarray(N, dtype=float)
@@ -96,7 +145,8 @@ class LawForm:
     params: tuple[str, ...]
     latex: str
     kind: str  # "loss_nd" (L(N, D[, U])), "loss_1d" (L(x)), "allocation" (N*(C), D*(C)), "map" (Err(L)),
-    #            "hyper" (hyperparameters vs C), "moe" (L(N, D, G)), "reference" (stored, not evaluated)
+    #            "hyper" (hyperparameters vs C), "moe" (L(N, D, G)), "reference" (stored, not evaluated),
+    #            "metric_1d" (a metric other than LM loss vs one variable, on the law's own units)
     fn: Callable | None = None
 
 
@@ -130,6 +180,17 @@ FORMS: dict[str, LawForm] = {
         LawForm("moe_granularity", "Fine-grained MoE loss L(N, D, G)", ("a", "alpha", "b", "beta", "g", "gamma", "c"),
                 r"L(N,D,G)=c+\left(\frac{g}{G^{\gamma}}+a\right)\frac{1}{N^{\alpha}}+\frac{b}{D^{\beta}}", "moe",
                 moe_granularity_loss),
+        LawForm("power_log10norm", "Power law L(A) = (A/A_0)^(-B_0)", ("log10_A0", "B0"),
+                r"L(A)=\left(\frac{A}{A_0}\right)^{-B_0}", "metric_1d", power_log10norm),
+        LawForm("power_scaled", "Power law L = (beta X)^alpha", ("beta", "alpha"),
+                r"L=(\beta X)^{\alpha}", "metric_1d", power_scaled),
+        LawForm("power_coeff", "Power law y = k x^a", ("k", "a"), r"y=k\,x^{a}", "metric_1d", power_coeff),
+        LawForm("precision", "Precision-aware loss L(N, D, P_w, P_a, P_kv)",
+                ("A", "alpha", "B", "E", "gamma_w", "n_w", "gamma_i", "n_i", "gamma_kv", "n_kv"),
+                r"L=A\,N_{\mathrm{eff}}^{-\alpha}+B\,D^{-\alpha}+E,\ N_{\mathrm{eff}}=N\prod_{x\in\{w,a,kv\}}"
+                r"\left(1-e^{-P_x/\gamma_x+n_x}\right)", "precision", precision_loss),
+        LawForm("parallel", "Parallel scaling L(N, P)", ("E", "A", "alpha", "k"),
+                r"L(N,P)=E+\left(\frac{A}{N\,(k\ln P+1)}\right)^{\alpha}", "parallel", parallel_loss),
         LawForm("reference", "Published law (form and coefficients for reference; not evaluated here)", (),
                 "", "reference", None),
     )
@@ -158,6 +219,11 @@ class Law:
     family: str = ""
     latex: str = ""
     c_range: tuple[float, ...] = ()     # compute (FLOPs) the law was fitted on, where known
+    n_range: tuple[float, ...] = ()     # parameters the law was fitted on, where known
+    d_range: tuple[float, ...] = ()     # training tokens the law was fitted on, where known
+    x_range: tuple[float, ...] = ()     # a single-variable law's x (in its own unit), where known
+    metric: str = ""                    # what a metric_1d law predicts (name and unit), e.g. "TIFA score"
+    x_unit: str = ""                    # the unit its x is stated in, e.g. "data points", "billion parameters"
 
     @property
     def p(self) -> dict[str, float]:
@@ -190,8 +256,9 @@ def evaluate_loss(law: Law, N, D, U=np.inf):
 
 
 def evaluate_1d(law: Law, x_flops_or_count):
-    """A single-variable law L(x); x in FLOPs for compute laws (converted to the law's unit)."""
-    if law.kind != "loss_1d":
+    """A single-variable law L(x); x in FLOPs for compute laws (converted to the law's unit),
+    otherwise in the law's own unit (x_unit)."""
+    if law.kind not in ("loss_1d", "metric_1d"):
         raise ValueError(f"law {law.slug!r} is not a single-variable law")
     x = np.asarray(x_flops_or_count, dtype=float)
     if law.variable == "C":

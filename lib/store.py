@@ -58,8 +58,12 @@ def load_sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     return df[["source_id", "short", "authors", "year", "title", "arxiv_id", "url", "licence", "notes"]]
 
 
+# Structured fit domains, where the paper states them: C in FLOPs, N in the law's parameter
+# convention, D in tokens, x in a single-variable law's own unit (its `variable`).
+RANGES = ("c_range", "n_range", "d_range", "x_range")
 _LAW_META = ("name", "form", "family", "source", "locator", "variable", "compute_unit", "model_scale",
-             "param_convention", "compute_convention", "dataset", "domain", "latex", "verified", "check", "notes")
+             "param_convention", "compute_convention", "dataset", "domain", "latex", "verified", "check", "notes",
+             "metric", "x_unit")
 
 
 def load_laws_table(data_dir: Path = DATA_DIR) -> pd.DataFrame:
@@ -71,7 +75,12 @@ def load_laws_table(data_dir: Path = DATA_DIR) -> pd.DataFrame:
         for k in _LAW_META:
             rec[k] = r.get(k, True if k == "verified" else "")
         rec["params_json"] = json.dumps(r["params"], sort_keys=True)
-        rec["c_range_json"] = json.dumps(r.get("c_range", []))
+        for k in RANGES:
+            rng = r.get(k, [])
+            if rng and not (len(rng) == 2 and all(isinstance(v, (int, float)) and v > 0 for v in rng)
+                            and rng[0] < rng[1]):
+                raise ValueError(f"law {r['slug']}: {k} must be [low, high] with 0 < low < high, got {rng!r}")
+            rec[f"{k}_json"] = json.dumps([float(v) for v in rng])
         out.append(rec)
     return pd.DataFrame(out)
 
@@ -267,7 +276,8 @@ def row_to_law(r) -> Law:
         compute_unit=r["compute_unit"] or "FLOP", model_scale=r["model_scale"] or "N",
         param_convention=r["param_convention"], compute_convention=r["compute_convention"],
         dataset=r["dataset"], verified=bool(r["verified"]), notes=r["notes"], family=r.get("family", "") or "",
-        latex=r.get("latex", "") or "", c_range=tuple(json.loads(r.get("c_range_json") or "[]")))
+        latex=r.get("latex", "") or "", metric=r.get("metric", "") or "", x_unit=r.get("x_unit", "") or "",
+        **{k: tuple(json.loads(r.get(f"{k}_json") or "[]")) for k in RANGES})
 
 
 def load_laws(con) -> dict[str, Law]:

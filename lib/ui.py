@@ -175,17 +175,28 @@ def fixed_size(slug: str, N: float, C: float, U: float) -> dict:
     return allocation.fixed_size_plan(law(slug), N, C, U)
 
 
-def extrapolation_note(law: Law, C: float) -> str | None:
-    """A plain note when a budget lies outside the compute range a law was fitted on."""
-    if len(law.c_range) != 2:
+@st.cache_data(show_spinner=False)
+def precision_optimum(slug: str, C: float) -> tuple[float, float, float]:
+    return allocation.optimal_precision(law(slug), C)
+
+
+def extrapolation_note(law: Law, C: float, N: float | None = None, D: float | None = None) -> str | None:
+    """A plain note when a budget, or the N* and D* it leads to, lies outside the ranges the law
+    was fitted on (where the paper states them)."""
+    parts = []
+    for value, rng, what, unit in ((C, law.c_range, "C", " FLOPs"), (N, law.n_range, "N*", " parameters"),
+                                   (D, law.d_range, "D*", " tokens")):
+        if value is None or len(rng) != 2 or not math.isfinite(value) or rng[0] <= value <= rng[1]:
+            continue
+        lo, hi = rng
+        factor = value / hi if value > hi else lo / value
+        side = "above" if value > hi else "below"
+        shown = fmt_sci(value) if what == "C" else human(value)
+        span = f"{fmt_sci(lo)}–{fmt_sci(hi)}" if what == "C" else f"{human(lo)}–{human(hi)}"
+        parts.append(f"{what} = {shown}{unit} is {fmt_sci(factor, 2)}× {side} the {span}{unit} it was fitted on")
+    if not parts:
         return None
-    lo, hi = law.c_range
-    if lo <= C <= hi:
-        return None
-    factor = C / hi if C > hi else lo / C
-    side = "above" if C > hi else "below"
-    return (f"Extrapolation: C = {fmt_sci(C)} FLOPs is {fmt_sci(factor, 2)}× {side} the {fmt_sci(lo)}–{fmt_sci(hi)} "
-            f"FLOPs this law was fitted on; treat its answers as a projection, not a measurement.")
+    return ("Extrapolation: " + "; ".join(parts) + ". Treat the answers as a projection, not a measurement.")
 
 
 def chart_config(name: str) -> dict:

@@ -100,7 +100,7 @@ throughput = int(v["gpus"]) * peak * v["mfu"]
 with right:
     st.caption(f"{law.citation}, {law.locator}. Parameters: {law.param_convention}. {law.compute_convention}."
                + ("" if law.verified else " **Coefficients not verified against the paper text.**"))
-    note = ui.extrapolation_note(law, C)
+    note = ui.extrapolation_note(law, C, N, D)
     if note:
         st.info(note)
     bands = (ui.frontier_band(law.slug, int(v["boot"]), int(v["seed"]), C, U_law)
