@@ -58,6 +58,7 @@ K = {f.key: ui.wkey(PAGE, f) for f in FIELDS}
 F = {f.key: f for f in FIELDS}
 SCHEDULE_KEYS = ("steps", "peak", "warm", "final", "decay", "lam")
 TISSUE_KEYS = ("tL0", "tA", "talpha", "tC")
+SCHEDULE_STEPS = {"peak": 1e-5, "final": 0.05, "decay": 0.05, "lam": 0.0005}
 
 st.title("Law families")
 st.caption("Every family in scope, on its own axes. Laws whose form is evaluated here are drawn; the others are "
@@ -127,18 +128,28 @@ def schedule_curves(sv: dict):
         idx = np.unique(np.linspace(0, steps - 1, min(steps, 400)).astype(int))
         x = idx + 1.0
         lrs.append({"name": label, "x": x, "y": lr[idx]})
-        losses.append({"name": label, "x": x, "y": loss[idx]})
+        late = idx >= max(int(sv["warm"]), steps // 100)      # the early loss (tiny S1) would swamp the axis
+        losses.append({"name": label, "x": x[late], "y": loss[idx][late]})
         finals[label] = float(loss[-1])
     return lrs, losses, finals
 
 
 C_grid = np.logspace(17, 27, 80)
 charts = []
+
+
+def show(fig) -> None:
+    """Draw a chart where its section is (not at the end of the page), with the export config."""
+    i = len(charts)
+    charts.append(fig)
+    st.plotly_chart(fig, key=f"fam-{fam}-{i}", config=ui.chart_config(f"family_{fam}_{i}"))
+
+
 if fam == "F1":
     var = st.radio("Variable", ["C", "N", "D"], horizontal=True, key="families.var")
     one_d = [l for l in members.values() if l.kind == "loss_1d" and l.variable == var]
     x = C_grid if var == "C" else np.logspace(5, 13, 80)
-    charts.append(figures.curves_figure([curve(l, x, evaluate_1d(l, x)) for l in one_d],
+    show(figures.curves_figure([curve(l, x, evaluate_1d(l, x)) for l in one_d],
                                         f"Loss vs {var} (single-variable laws)", {"C": "Training compute C (FLOPs)",
                                         "N": "Parameters N", "D": "Tokens D"}[var], "Loss (nats/token)"))
 elif fam == "F3":
@@ -153,7 +164,7 @@ elif fam == "F3":
         opt = allocation.compute_optimal(l, C)
         cs.append(curve(l, M, evaluate_loss(l, N, M * N),
                         point=(float(opt["tokens_per_param"][0]), float(opt["loss"][0]))))
-    charts.append(figures.curves_figure(cs, f"Loss vs tokens per parameter M at C = {ui.fmt_sci(C)} FLOPs",
+    show(figures.curves_figure(cs, f"Loss vs tokens per parameter M at C = {ui.fmt_sci(C)} FLOPs",
                                         "Tokens per parameter M = D/N", "Loss (nats/token)"))
 elif fam == "F4":
     epochs = np.linspace(1, 60, 120)
@@ -163,7 +174,7 @@ elif fam == "F4":
             U = 1e10
             _, D_eff = muennighoff_effective(1.0, epochs * U, U, **l.p)
             cs.append(curve(l, epochs, D_eff / (epochs * U)))
-    charts.append(figures.curves_figure(cs, "Worth of repeated data: effective tokens D′ / tokens seen", "Epochs",
+    show(figures.curves_figure(cs, "Worth of repeated data: effective tokens D′ / tokens seen", "Epochs",
                                         "D′ / D", xlog=False))
 elif fam == "F5":
     moe = [l for l in members.values() if l.form == "moe_granularity"]
@@ -178,7 +189,7 @@ elif fam == "F5":
         cs = [curve(l, G, moe_granularity_loss(N, D, G, **l.p)) for l in moe]
         for l in dense:
             cs.append(curve(l, G, np.full(G.size, float(evaluate_loss(l, N, D))), dash="dash"))
-        charts.append(figures.curves_figure(cs, f"Loss vs expert granularity G at N = {ui.human(N)}, D = {ui.human(D)}",
+        show(figures.curves_figure(cs, f"Loss vs expert granularity G at N = {ui.human(N)}, D = {ui.human(D)}",
                                             "Granularity G = d_ff / d_expert", "Loss (nats/token)"))
         st.caption("Krajewski et al. fit G from 1 to 16 with 64 experts; the paper's text is ambiguous whether N counts "
                    "total or active non-embedding parameters (see the law's notes).")
@@ -191,10 +202,10 @@ elif fam == "F7":
         st.markdown(f"**{l.name}** ({l.citation}, {l.locator}) at C = {ui.fmt_sci(C)} FLOPs: learning rate "
                     f"**{p['eta_coeff'] * C ** p['eta_exp']:.3g}**, batch size **{ui.human(p['B_coeff'] * C ** p['B_exp'])}** "
                     "tokens (unit inferred: the paper does not name it).")
-    charts.append(figures.curves_figure([curve(l, C_grid, l.p["eta_coeff"] * C_grid ** l.p["eta_exp"]) for l in hyp],
+    show(figures.curves_figure([curve(l, C_grid, l.p["eta_coeff"] * C_grid ** l.p["eta_exp"]) for l in hyp],
                                         "Optimal learning rate vs compute", "Training compute C (FLOPs)",
                                         "Learning rate", ylog=True, marker_x=C))
-    charts.append(figures.curves_figure([curve(l, C_grid, l.p["B_coeff"] * C_grid ** l.p["B_exp"]) for l in hyp],
+    show(figures.curves_figure([curve(l, C_grid, l.p["B_coeff"] * C_grid ** l.p["B_exp"]) for l in hyp],
                                         "Optimal batch size vs compute", "Training compute C (FLOPs)",
                                         "Batch size (tokens)", ylog=True, marker_x=C))
     st.subheader("Loss curve under a learning-rate schedule")
@@ -207,11 +218,12 @@ elif fam == "F7":
         if f.kind == "int":
             col.number_input(f.label, int(f.lo), int(f.hi), step=100 if f.key != "warm" else 50, key=K[f.key])
         else:
-            col.number_input(f.label, float(f.lo), float(f.hi), key=K[f.key],
+            col.number_input(f.label, float(f.lo), float(f.hi), key=K[f.key], step=SCHEDULE_STEPS[f.key],
                              format="%.2e" if f.key == "peak" else "%.5f" if f.key == "lam" else "%.3f")
     lc = st.columns(4)
     for col, f in zip(lc, [F[k] for k in TISSUE_KEYS]):
-        col.number_input(f"{f.label} (illustrative)", float(f.lo), float(f.hi), key=K[f.key], format="%.4f")
+        col.number_input(f"{f.label} (illustrative)", float(f.lo), float(f.hi), key=K[f.key], step=0.05,
+                         format="%.4f")
     sv = {f.key: st.session_state[K[f.key]] for f in [F[k] for k in SCHEDULE_KEYS + TISSUE_KEYS]}
     try:
         curves_lr, curves_loss, finals = schedule_curves(sv)
@@ -221,10 +233,11 @@ elif fam == "F7":
         st.markdown("Final loss: " + "; ".join(f"**{k}** {v:.4f}" for k, v in finals.items())
                     + f" (S2 with λ = {sv['lam']:g}; the paper's own S2 definition and λ could not be checked here).")
         shape = {"citation": "Tissue et al. 2024 form", "locator": "abstract; illustrative coefficients"}
-        charts.append(figures.curves_figure([{**shape, **c} for c in curves_lr], "Learning-rate schedules",
+        show(figures.curves_figure([{**shape, **c} for c in curves_lr], "Learning-rate schedules",
                                             "Step", "Learning rate", xlog=False))
-        charts.append(figures.curves_figure([{**shape, **c} for c in curves_loss],
-                                            "Predicted loss curve under each schedule", "Step", "Loss", xlog=False))
+        show(figures.curves_figure([{**shape, **c} for c in curves_loss],
+                                            "Predicted loss curve under each schedule (after warmup)", "Step", "Loss",
+                                   xlog=False))
 elif fam == "F9":
     st.slider("Loss (nats/token)", 1.5, 6.0, step=0.05, key=K["L"])
     L0 = float(st.session_state[K["L"]])
@@ -233,7 +246,7 @@ elif fam == "F9":
     for l in maps:
         st.markdown(f"**{l.name}**: predicted average top-1 error at loss {L0:.2f} = "
                     f"**{float(downstream_error(L0, **l.p)):.3f}** ({l.citation}, {l.locator}).")
-    charts.append(figures.curves_figure([curve(l, Ls, downstream_error(Ls, **l.p), point=(L0, float(
+    show(figures.curves_figure([curve(l, Ls, downstream_error(Ls, **l.p), point=(L0, float(
         downstream_error(L0, **l.p)))) for l in maps], "Downstream error from loss", "Loss (nats/token)",
         "Average top-1 error", xlog=False))
 elif fam == "F6":
@@ -246,7 +259,7 @@ elif fam == "F6":
         col.slider(f.label, float(f.lo), float(f.hi), step=0.5, key=K[f.key])
     N, D = 10 ** st.session_state[K["N"]], 10 ** st.session_state[K["D"]]
     Pw, Pa, Pkv = (float(st.session_state[K[k]]) for k in ("pw", "pa", "pkv"))
-    bits = np.linspace(3.0, 16.0, 131)
+    bits = np.linspace(3.5, 16.0, 126)
     for l in prec:
         p = l.p
         fac = precision_factors(Pw, Pa, Pkv, *(p[k] for k in PREC_KEYS))
@@ -256,19 +269,20 @@ elif fam == "F6":
             st.warning(f"At {Pa:g}-bit activations the law leaves no effective parameters: {l.citation} excluded "
                        "runs with activations or KV cache at 3 bits or fewer as unstable (App. L). Raise the bits.")
         else:
-            m = st.columns(4)
+            m = st.columns(3)
             m[0].metric("Effective parameters N_eff", ui.human(N * fac[0] * fac[1] * fac[2]),
-                        help="N times the three fractions below (Eq. 4).")
-            m[1].metric("Fractions kept: weights · activations · KV", " · ".join(f"{float(f):.3f}" for f in fac))
-            m[2].metric("Predicted loss", f"{loss:.4f}", help="nats/token on Dolma (the law's own data)")
-            m[3].metric("Penalty vs 16-bit training", f"{loss - ref:+.4f}")
+                        help="N times the fractions kept for weights, activations and KV cache (Eq. 4).")
+            m[1].metric("Predicted loss", f"{loss:.4f}", help="nats/token on Dolma (the law's own data)")
+            m[2].metric("Penalty vs 16-bit training", f"{loss - ref:+.4f}")
+            st.caption("Fractions of parameters kept: weights {:.3f}, activations {:.3f}, KV cache {:.3f}.".format(
+                *(float(f) for f in fac)))
         cs = [curve(l, bits, precision_loss(N, D, bits, bits, bits, **p), name="all three at the same bits"),
               curve(l, bits, precision_loss(N, D, bits, 16.0, 16.0, **p), name="weights only (others 16-bit)",
                     dash="dash"),
               curve(l, bits, precision_loss(N, D, 16.0, bits, 16.0, **p), name="activations only", dash="dot"),
               curve(l, bits, precision_loss(N, D, 16.0, 16.0, bits, **p), name="KV cache only", dash="dashdot")]
-        charts.append(figures.curves_figure(cs, f"Loss vs training precision at N = {ui.human(N)}, D = {ui.human(D)}",
-                                            "Training precision (bits)", "Loss (nats/token)", xlog=False))
+        show(figures.curves_figure(cs, f"Loss vs training precision at N = {ui.human(N)}, D = {ui.human(D)}",
+                                   "Training precision (bits)", "Loss (nats/token)", xlog=False, ylog=True))
         ui.log_slider(PAGE, F["C"], "FLOPs", help="A compute budget for the compute-optimal precision, with "
                       "C = (6/16)·N·D·P (Eq. 5): fewer bits buy a bigger model or more tokens.")
         C = 10 ** st.session_state[K["C"]]
@@ -287,21 +301,23 @@ elif fam == "F8":
     if P > 8:
         st.info(f"Extrapolation: P = {P} is beyond the P ≤ 8 the law was fitted on.")
     Ps = np.logspace(0, np.log10(64), 60)
-    cs, rows_p = [], []
+    cs, rows_p, mult = [], [], []
     for l in par:
         p = l.p
         Lp, L1 = float(parallel_loss(N, P, **p)), float(parallel_loss(N, 1, **p))
         n_equiv = N * (p["k"] * math.log(P) + 1)
         rows_p.append({"law": l.name, f"loss at P = {P}": round(Lp, 4), "loss at P = 1": round(L1, 4),
-                       "equivalent dense parameters": ui.human(n_equiv), "ceiling E (P → ∞ still above it)": p["E"]})
-        cs.append(curve(l, Ps, parallel_loss(N, Ps, **p), point=(P, Lp)))
-        cs.append(curve(l, Ps, np.full(Ps.size, p["E"]), name=f"{l.name}: irreducible E", dash="dot"))
+                       "equivalent dense parameters": ui.human(n_equiv), "floor E": p["E"]})
+        cs.append(curve(l, Ps, parallel_loss(N, Ps, **p) - L1, point=(P, Lp - L1)))
+        mult.append(curve(l, Ps, p["k"] * np.log(Ps) + 1, point=(P, p["k"] * math.log(P) + 1)))
     if par:
         st.dataframe(pd.DataFrame(rows_p), hide_index=True)
         st.caption("P streams act like a model k·ln P + 1 times larger (k ≈ 0.39 on code, 0.33 on the Pile): each "
                    "doubling of P adds the same multiple, so returns diminish, and the loss never passes E.")
-        charts.append(figures.curves_figure(cs, f"Loss vs parallel streams at N = {ui.human(N)}", "Parallel streams P",
-                                            "Loss (nats/token)", marker_x=P))
+        show(figures.curves_figure(cs, f"Loss change from P = 1 at N = {ui.human(N)}", "Parallel streams P",
+                                   "Loss − loss at P = 1 (nats/token)", marker_x=P))
+        show(figures.curves_figure(mult, "Equivalent dense size: N × (k ln P + 1)", "Parallel streams P",
+                                   "Size multiplier", marker_x=P))
 elif fam == "F10":
     st.markdown("No stored paper publishes broken-power-law coefficients for reuse (Caballero et al. 2022 give "
                 "the form and fit it per task). Explore the form's shape here with your own parameters, or fit it "
@@ -318,11 +334,11 @@ elif fam == "F10":
     xs = np.logspace(np.log10(d1) - 6, np.log10(d1) + 6, 200)
     b = d1 ** c0      # so that the reducible part is ~1 at the break
     y = bnsl(xs, a, b, c0, c1, d1, f1) - a           # the reducible part: straight lines on log-log axes
-    before = b * xs ** -c0
-    after = b * d1 ** c1 * xs ** -(c0 + c1)
+    before = np.where(xs <= 10 * d1, b * xs ** -c0, np.nan)             # each asymptote on its own side
+    after = np.where(xs >= d1 / 10, b * d1 ** c1 * xs ** -(c0 + c1), np.nan)
     shape = {"name": "illustrative parameters (not a published fit)", "citation": "Caballero et al. 2022 form",
              "locator": "Sec. 2"}
-    charts.append(figures.curves_figure(
+    show(figures.curves_figure(
         [{**shape, "x": xs, "y": y, "point": (d1, float(bnsl(d1, a, b, c0, c1, d1, f1)) - a)},
          {**shape, "name": f"power law before the break, slope -{c0:g}", "x": xs, "y": before, "dash": "dot"},
          {**shape, "name": f"power law after the break, slope -{c0 + c1:g}", "x": xs, "y": after, "dash": "dash"}],
@@ -359,7 +375,7 @@ elif fam == "F12":
     cs = [curve(l, xs, evaluate_1d(l, to_law_input(l, xs)), point=(x0, float(evaluate_1d(l, to_law_input(l, x0)))))
           for l in siblings]
     metric_axis = siblings[0].metric if len(siblings) == 1 else "Metric (see legend)"
-    charts.append(figures.curves_figure(cs, f"{law.citation}: {', '.join(sorted({l.metric for l in siblings}))}",
+    show(figures.curves_figure(cs, f"{law.citation}: {', '.join(sorted({l.metric for l in siblings}))}",
                                         f"{VARIABLE_NAMES[law.variable]} ({law.x_unit})", metric_axis, ylog=True,
                                         marker_x=x0))
     st.caption("Other domains: these curves are not language-model losses; compare shapes and exponents, "
@@ -368,7 +384,7 @@ elif fam in ("F2", "F11"):
     alloc = [l for l in members.values() if l.has_allocation]
     ui.log_slider(PAGE, F["C"], "FLOPs", help="Marks a budget.")
     C = 10 ** st.session_state[K["C"]]
-    charts.append(figures.curves_figure([curve(l, C_grid, allocation.compute_optimal(l, C_grid)["N"]) for l in alloc],
+    show(figures.curves_figure([curve(l, C_grid, allocation.compute_optimal(l, C_grid)["N"]) for l in alloc],
                                         "Compute-optimal parameters N*(C)", "Training compute C (FLOPs)",
                                         "Parameters N*", ylog=True, marker_x=C))
     if fam == "F11" and len(alloc) >= 2:
@@ -387,13 +403,11 @@ elif fam in ("F2", "F11"):
         st.caption("Compute multiplier: the compute this architecture needs to reach the baseline's loss at the marked "
                    "budget, as a multiple of that budget (below 1: it is cheaper). Pure power laws with different "
                    "exponents cross once; past the crossover the ranking flips.")
-        charts.append(figures.curves_figure(
+        show(figures.curves_figure(
             [curve(l, C_grid, evaluate_1d(l, C_grid), point=(C, float(evaluate_1d(l, C)))) for l in loss_c],
             "Loss vs compute by architecture", "Training compute C (FLOPs)", "Loss (nats/token)", ylog=True,
             marker_x=C))
 v = ui.sync_url(PAGE, FIELDS)
-for i, fig in enumerate(charts):
-    st.plotly_chart(fig, key=f"fam-{fam}-{i}", config=ui.chart_config(f"family_{fam}_{i}"))
 if not members:
     st.warning(f"No law of family {fam} is stored yet: their papers could not be checked here. The form can still "
                "be fitted to your runs on the Fit page.")

@@ -211,7 +211,7 @@ PAGES = {
     "data": ("/data?view=tables&table=hoffmann2022_table3", "Data", 0),
     "families": ("/families?fam=F3&C=1e21", "Law families", 1),
     "families_precision": ("/families?fam=F6&N=1e8&D=1e10&pw=4", "Law families", 1),
-    "families_parallel": ("/families?fam=F8&N=2.8e9&P=4", "Law families", 1),
+    "families_parallel": ("/families?fam=F8&N=2.8e9&P=4", "Law families", 2),
     "families_schedules": ("/families?fam=F7", "Law families", 4),
     "families_broken": ("/families?fam=F10&bn_c1=0.8", "Law families", 1),
     "families_domains": ("/families?fam=F12&dlaw=edwards2024-loglik-n&x=1e7", "Law families", 1),

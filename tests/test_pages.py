@@ -187,7 +187,7 @@ def test_planner_exports_plan_and_citations():
 
 
 @pytest.mark.parametrize("fam, n_charts", [("F1", 1), ("F3", 1), ("F4", 1), ("F7", 4), ("F9", 1), ("F11", 2),
-                                          ("F5", 1), ("F12", 1), ("F6", 1), ("F8", 1), ("F10", 1)])
+                                          ("F5", 1), ("F12", 1), ("F6", 1), ("F8", 2), ("F10", 1)])
 def test_family_views(fam, n_charts):
     at = run_page("families", fam=fam)
     assert len(charts(at)) == n_charts
