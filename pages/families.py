@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import allocation, figures, ui
-from lib.laws import (COMPUTE_UNITS, bnsl, downstream_error, evaluate_1d, evaluate_loss, muennighoff_effective,
-                      parallel_loss, precision_factors, precision_loss)
-from lib.schedules import annealing_areas, lr_schedule
+from lib import allocation, figures, ui, views
+from lib.laws import (downstream_error, evaluate_1d, evaluate_loss, muennighoff_effective, parallel_loss,
+                      precision_factors, precision_loss)
 from lib.state import Field
 
 PAGE = "families"
@@ -84,58 +83,15 @@ PREC_KEYS = ("gamma_w", "n_w", "gamma_i", "n_i", "gamma_kv", "n_kv")
 VARIABLE_NAMES = {"N": "Parameters", "D": "Dataset size", "C": "Training compute"}
 
 
-def to_law_input(law, x):
-    """x in the law's own unit; evaluate_1d takes compute in FLOPs and converts it back."""
-    return x * COMPUTE_UNITS[law.compute_unit] if law.variable == "C" else x
-
-
-def law_span(law) -> tuple[float, float]:
-    """log10 span of the slider and chart: the stated fit range and a decade either side."""
-    if law.x_range:
-        return np.log10(law.x_range[0]) - 1, np.log10(law.x_range[1]) + 1
-    return {"N": (3.0, 10.0), "D": (4.0, 11.0), "C": (-9.0, 2.0)}[law.variable]
-
-
 def law_domain(slug: str) -> str:
     t = ui.laws_table()
     return str(t.loc[t["slug"] == slug, "domain"].iloc[0]) if "domain" in t else ""
 
 
 
-def compare_power_laws(base, other, C: float) -> dict:
-    """Two laws L = k C^a (coefficients in the laws' compute unit): the compute multiplier at the
-    base law's loss at C, and where the two curves cross."""
-    u = COMPUTE_UNITS[base.compute_unit]
-    kb, ab, ko, ao = base.p["k"], base.p["a"], other.p["k"], other.p["a"]
-    target = kb * (C / u) ** ab
-    c_other = (target / ko) ** (1.0 / ao) * u
-    cross = (kb / ko) ** (1.0 / (ao - ab)) * u if ao != ab else math.inf
-    return {"architecture": other.name, "loss at C": round(float(other.p["k"] * (C / u) ** ao), 4),
-            "baseline loss at C": round(float(target), 4), "compute multiplier": round(c_other / C, 3),
-            "crossover with the baseline (FLOPs)": ui.fmt_sci(cross)}
-
-
-def schedule_curves(sv: dict):
-    """LR and predicted-loss curves for the three schedules (thinned to <= 400 points each)."""
-    steps = int(sv["steps"])
-    if sv["warm"] >= steps:
-        raise ValueError("the warmup must be shorter than the run")
-    lrs, losses, finals = [], [], {}
-    for kind, label in (("constant", "constant"), ("cosine", "cosine"), ("wsd", "warmup-stable-decay")):
-        lr = lr_schedule(kind, steps, float(sv["peak"]), int(sv["warm"]), float(sv["final"]), float(sv["decay"]))
-        S1, S2 = annealing_areas(lr, float(sv["lam"]))
-        loss = sv["tL0"] + sv["tA"] * S1 ** -sv["talpha"] - sv["tC"] * S2
-        idx = np.unique(np.linspace(0, steps - 1, min(steps, 400)).astype(int))
-        x = idx + 1.0
-        lrs.append({"name": label, "x": x, "y": lr[idx]})
-        late = idx >= max(int(sv["warm"]), steps // 100)      # the early loss (tiny S1) would swamp the axis
-        losses.append({"name": label, "x": x[late], "y": loss[idx][late]})
-        finals[label] = float(loss[-1])
-    return lrs, losses, finals
-
-
 C_grid = np.logspace(17, 27, 80)
 charts = []
+screen: list[dict] = []     # the view's own numbers, exported as "Numbers on screen" (else the laws table)
 
 
 def show(fig) -> None:
@@ -224,12 +180,15 @@ elif fam == "F7":
     for col, f in zip(lc, [F[k] for k in TISSUE_KEYS]):
         col.number_input(f"{f.label} (illustrative)", float(f.lo), float(f.hi), key=K[f.key], step=0.05,
                          format="%.4f")
-    sv = {f.key: st.session_state[K[f.key]] for f in [F[k] for k in SCHEDULE_KEYS + TISSUE_KEYS]}
+    sv = {k: st.session_state[K[k]] for k in SCHEDULE_KEYS + TISSUE_KEYS}
     try:
-        curves_lr, curves_loss, finals = schedule_curves(sv)
+        curves_lr, curves_loss, finals = views.schedule_curves(
+            sv["steps"], sv["peak"], sv["warm"], sv["final"], sv["decay"], sv["lam"], sv["tL0"], sv["tA"], sv["talpha"],
+            sv["tC"])
     except ValueError as e:
         st.error(f"Cannot draw the schedules: {e}. Fix the schedule inputs above.")
     else:
+        screen.extend({"schedule": k, "final_loss": v, **sv} for k, v in finals.items())
         st.markdown("Final loss: " + "; ".join(f"**{k}** {v:.4f}" for k, v in finals.items())
                     + f" (S2 with λ = {sv['lam']:g}; the paper's own S2 definition and λ could not be checked here).")
         shape = {"citation": "Tissue et al. 2024 form", "locator": "abstract; illustrative coefficients"}
@@ -276,6 +235,8 @@ elif fam == "F6":
             m[2].metric("Penalty vs 16-bit training", f"{loss - ref:+.4f}")
             st.caption("Fractions of parameters kept: weights {:.3f}, activations {:.3f}, KV cache {:.3f}.".format(
                 *(float(f) for f in fac)))
+            screen.append({"law": l.slug, "N": N, "D": D, "P_w": Pw, "P_a": Pa, "P_kv": Pkv,
+                           "N_eff": float(N * fac[0] * fac[1] * fac[2]), "loss": loss, "loss_16bit": ref})
         cs = [curve(l, bits, precision_loss(N, D, bits, bits, bits, **p), name="all three at the same bits"),
               curve(l, bits, precision_loss(N, D, bits, 16.0, 16.0, **p), name="weights only (others 16-bit)",
                     dash="dash"),
@@ -312,6 +273,7 @@ elif fam == "F8":
         mult.append(curve(l, Ps, p["k"] * np.log(Ps) + 1, point=(P, p["k"] * math.log(P) + 1)))
     if par:
         st.dataframe(pd.DataFrame(rows_p), hide_index=True)
+        screen.extend({"N": N, "P": P, **r} for r in rows_p)
         st.caption("P streams act like a model k·ln P + 1 times larger (k ≈ 0.39 on code, 0.33 on the Pile): each "
                    "doubling of P adds the same multiple, so returns diminish, and the loss never passes E.")
         show(figures.curves_figure(cs, f"Loss change from P = 1 at N = {ui.human(N)}", "Parallel streams P",
@@ -331,15 +293,11 @@ elif fam == "F10":
             col.slider(f.label, float(f.lo), float(f.hi), step=0.01 if f.hi <= 2 else 0.05, key=K[f.key])
     a, c0, c1 = (float(st.session_state[K[k]]) for k in ("bn_a", "bn_c0", "bn_c1"))
     d1, f1 = 10 ** st.session_state[K["bn_d1"]], float(st.session_state[K["bn_f1"]])
-    xs = np.logspace(np.log10(d1) - 6, np.log10(d1) + 6, 200)
-    b = d1 ** c0      # so that the reducible part is ~1 at the break
-    y = bnsl(xs, a, b, c0, c1, d1, f1) - a           # the reducible part: straight lines on log-log axes
-    before = np.where(xs <= 10 * d1, b * xs ** -c0, np.nan)             # each asymptote on its own side
-    after = np.where(xs >= d1 / 10, b * d1 ** c1 * xs ** -(c0 + c1), np.nan)
+    xs, y, before, after, at_break = views.bnsl_shape(a, c0, c1, d1, f1)
     shape = {"name": "illustrative parameters (not a published fit)", "citation": "Caballero et al. 2022 form",
              "locator": "Sec. 2"}
     show(figures.curves_figure(
-        [{**shape, "x": xs, "y": y, "point": (d1, float(bnsl(d1, a, b, c0, c1, d1, f1)) - a)},
+        [{**shape, "x": xs, "y": y, "point": (d1, at_break)},
          {**shape, "name": f"power law before the break, slope -{c0:g}", "x": xs, "y": before, "dash": "dot"},
          {**shape, "name": f"power law after the break, slope -{c0 + c1:g}", "x": xs, "y": after, "dash": "dash"}],
         "Smoothly broken power law, one break: y = a + b x^-c0 (1 + (x/d1)^(1/f1))^(-c1 f1)",
@@ -353,7 +311,7 @@ elif fam == "F12":
     st.selectbox("Law", F["dlaw"].choices, key=K["dlaw"],
                  format_func=lambda s: f"{laws[s].name} — {laws[s].citation}")
     law = laws[st.session_state[K["dlaw"]]]
-    lo, hi = law_span(law)
+    lo, hi = views.law_span(law)
     lo, hi = math.floor(lo * 20) / 20, math.ceil(hi * 20) / 20      # on the URL field's 0.05-decade grid
     grid = [round(lo + i * 0.05, 6) for i in range(int(round((hi - lo) / 0.05)) + 1)]
     if st.session_state[K["x"]] not in grid:      # a link's x outside this law's span: nearest end
@@ -362,9 +320,10 @@ elif fam == "F12":
                      format_func=lambda e: f"{ui.fmt_sci(10 ** e)} {law.x_unit}",
                      help="Spans the law's stated fit range and one decade either side.")
     x0 = 10 ** st.session_state[K["x"]]
-    y0 = float(evaluate_1d(law, to_law_input(law, x0)))
+    y0 = float(evaluate_1d(law, views.law_input(law, x0)))
     st.markdown(f"**{law.metric}** at {VARIABLE_NAMES[law.variable].lower()} = {ui.fmt_sci(x0)} {law.x_unit}: "
                 f"**{y0:.4g}** ({law.citation}, {law.locator}).")
+    screen.append({"law": law.slug, "x": x0, "x_unit": law.x_unit, "metric": law.metric, "value": y0})
     if law.x_range and not law.x_range[0] <= x0 <= law.x_range[1]:
         st.info(f"Extrapolation: the law was fitted on {ui.fmt_sci(law.x_range[0])}–{ui.fmt_sci(law.x_range[1])} "
                 f"{law.x_unit}.")
@@ -372,7 +331,7 @@ elif fam == "F12":
         st.caption(f"Fit range not stated as numbers in the paper: {law_domain(law.slug)}")
     siblings = [l for l in d_laws if l.source_id == law.source_id and l.variable == law.variable]
     xs = np.logspace(lo, hi, 80)
-    cs = [curve(l, xs, evaluate_1d(l, to_law_input(l, xs)), point=(x0, float(evaluate_1d(l, to_law_input(l, x0)))))
+    cs = [curve(l, xs, evaluate_1d(l, views.law_input(l, xs)), point=(x0, float(evaluate_1d(l, views.law_input(l, x0)))))
           for l in siblings]
     metric_axis = siblings[0].metric if len(siblings) == 1 else "Metric (see legend)"
     show(figures.curves_figure(cs, f"{law.citation}: {', '.join(sorted({l.metric for l in siblings}))}",
@@ -396,10 +355,18 @@ elif fam in ("F2", "F11"):
     if fam == "F11" and len(loss_c) >= 2:
         st.selectbox("Baseline for the comparison", ARCH_LAWS, key=K["base"], format_func=lambda s: laws[s].name)
         base = laws[st.session_state[K["base"]]]
-        rows_c = [compare_power_laws(base, l, C) for l in loss_c if l is not base]
+        rows_c = []
+        for l in loss_c:
+            if l is not base:
+                r = views.compare_power_laws(base, l, C)
+                rows_c.append({"architecture": l.name, "loss at C": round(r["loss"], 4),
+                               "baseline loss at C": round(r["base_loss"], 4),
+                               "compute multiplier": round(r["multiplier"], 3),
+                               "crossover with the baseline (FLOPs)": ui.fmt_sci(r["crossover_flops"])})
         st.markdown(f"**Loss vs compute, compared with {base.name}** at C = {ui.fmt_sci(C)} FLOPs "
                     f"({base.citation}, {base.locator}):")
         st.dataframe(pd.DataFrame(rows_c), hide_index=True)
+        screen.extend({"C (FLOPs)": C, "baseline": base.name, **r} for r in rows_c)
         st.caption("Compute multiplier: the compute this architecture needs to reach the baseline's loss at the marked "
                    "budget, as a multiple of that budget (below 1: it is cheaper). Pure power laws with different "
                    "exponents cross once; past the crossover the ranking flips.")
@@ -421,4 +388,5 @@ else:
                 if l.latex:
                     st.latex(l.latex)
                 st.caption(("Coefficients: " + json.dumps(l.p)) if l.params else "No coefficients stored: form only.")
-    ui.export_row({"view": "law family", "family": fam}, table, [l.source_id for l in members.values()], "family")
+    ui.export_row({"view": "law family", "family": fam, "values": v, "on_screen": screen},
+                  pd.DataFrame(screen) if screen else table, [l.source_id for l in members.values()], "family")

@@ -346,6 +346,34 @@ def test_planner_export_downloads_plan_and_citations(app_url, browser_page):
         has_text="5.76e23 FLOPs").wait_for()
 
 
+def test_family_view_exports_its_own_numbers_and_drives_the_streams_slider(app_url, browser_page):
+    import csv
+    import io
+    import json
+    page = browser_page
+    page.goto(app_url + "/families?fam=F8&N=2.8e9")
+    page.get_by_role("heading", name="Law families").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    slider = page.get_by_test_id("stSlider").filter(has_text="Parallel streams P").get_by_role("slider")
+    slider.focus()
+    slider.press("ArrowRight")                                   # P 4 -> 8
+    _wait_for(lambda: "P=8" in page.url, 30, "P=8 in the link", page)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Numbers on screen (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(open(dl.value.path()).read())))
+    stack = next(r for r in rows if "Stack" in r["law"])
+    from lib.laws import parallel_loss
+    p = {"E": 0.691241, "A": 0.0113064, "alpha": 0.189373, "k": 0.393454}    # data/laws.toml, chen2025-parallel-stack
+    assert float(stack["P"]) == 8 and float(stack["loss at P = 8"]) == pytest.approx(float(parallel_loss(2.8e9, 8, **p)),
+                                                                                     abs=1e-4)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="The family (JSON)").click()
+    payload = json.loads(open(dl.value.path()).read())
+    assert payload["family"] == "F8" and "P=8" in payload["link"] and len(payload["on_screen"]) == 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser_families_parallel_p8.png"), full_page=True)
+
+
 @pytest.mark.parametrize("name, data, message", [
     ("empty.csv", b"", "The file is empty"),
     ("formula.csv", b"params,tokens,loss\n" + b"".join(f"{1e8 * (i + 1)},{2e9 * (i + 1)},=cmd|' /C calc'!A0\n".encode()
