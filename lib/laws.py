@@ -87,6 +87,12 @@ def parallel_loss(N, P, E, A, alpha, k):
     return E + (A * 1e9 / (N * (k * np.log(np.asarray(P, dtype=float)) + 1.0))) ** alpha
 
 
+def loglinear_nd(N, D, ln_coeff, exp_N, exp_D):
+    """A hyperparameter fitted log-linearly in N and D: ln y = ln_coeff + exp_N ln N + exp_D ln D
+    (Li et al. 2025, Step Law, as their online tool evaluates it)."""
+    return np.exp(ln_coeff) * np.asarray(N, dtype=float) ** exp_N * np.asarray(D, dtype=float) ** exp_D
+
+
 def bnsl(x, a, b, c0, c1, d1, f1):
     """Caballero et al. 2022, smoothly broken power law with one break:
     y = a + b x^-c0 (1 + (x/d1)^(1/f1))^(-c1 f1). Slope -c0 before the break at x = d1, -(c0 + c1)
@@ -146,7 +152,8 @@ class LawForm:
     latex: str
     kind: str  # "loss_nd" (L(N, D[, U])), "loss_1d" (L(x)), "allocation" (N*(C), D*(C)), "map" (Err(L)),
     #            "hyper" (hyperparameters vs C), "moe" (L(N, D, G)), "reference" (stored, not evaluated),
-    #            "metric_1d" (a metric other than LM loss vs one variable, on the law's own units)
+    #            "metric_1d" (a metric other than LM loss vs one variable, on the law's own units),
+    #            "hyper_nd" (a hyperparameter vs N and D), "precision", "parallel"
     fn: Callable | None = None
 
 
@@ -191,6 +198,8 @@ FORMS: dict[str, LawForm] = {
                 r"\left(1-e^{-P_x/\gamma_x+n_x}\right)", "precision", precision_loss),
         LawForm("parallel", "Parallel scaling L(N, P)", ("E", "A", "alpha", "k"),
                 r"L(N,P)=E+\left(\frac{A}{N\,(k\ln P+1)}\right)^{\alpha}", "parallel", parallel_loss),
+        LawForm("loglinear_nd", "Hyperparameter log-linear in N and D", ("ln_coeff", "exp_N", "exp_D"),
+                r"\ln y=c+a\ln N+b\ln D", "hyper_nd", loglinear_nd),
         LawForm("reference", "Published law (form and coefficients for reference; not evaluated here)", (),
                 "", "reference", None),
     )

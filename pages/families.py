@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from lib import allocation, figures, ui, views
-from lib.laws import (downstream_error, evaluate_1d, evaluate_loss, muennighoff_effective, parallel_loss,
-                      precision_factors, precision_loss)
+from lib.laws import (downstream_error, evaluate_1d, evaluate_loss, loglinear_nd, muennighoff_effective,
+                      parallel_loss, precision_factors, precision_loss)
 from lib.state import Field
 
 PAGE = "families"
@@ -164,6 +164,30 @@ elif fam == "F7":
     show(figures.curves_figure([curve(l, C_grid, l.p["B_coeff"] * C_grid ** l.p["B_exp"]) for l in hyp],
                                         "Optimal batch size vs compute", "Training compute C (FLOPs)",
                                         "Batch size (tokens)", ylog=True, marker_x=C))
+    step = {l.slug: l for l in members.values() if l.form == "loglinear_nd"}
+    if step:
+        st.markdown("**Step Law** (Li et al. 2025) recommends a learning rate and batch size from the model size N "
+                    "(non-embedding parameters) and the training tokens D, not from C alone:")
+        c1, c2 = st.columns(2)
+        ui.log_slider(PAGE, F["N"], "params", c1)
+        ui.log_slider(PAGE, F["D"], "tokens", c2)
+        N, D = 10 ** st.session_state[K["N"]], 10 ** st.session_state[K["D"]]
+        m = st.columns(len(step) + 1)
+        for col, l in zip(m, step.values()):
+            val = float(loglinear_nd(N, D, **l.p))
+            is_lr = "learning rate" in l.name
+            col.metric(("Peak learning rate" if is_lr else "Batch size (tokens)") + " — Step Law, UNVERIFIED",
+                       f"{val:.3g}" if is_lr else ui.human(val), help=f"{l.citation}, {l.locator}. {l.name}.")
+            screen.append({"law": l.slug, "N": N, "D": D, "value": val})
+        for l in hyp:
+            c6 = 6 * N * D
+            m[-1].metric(f"DeepSeek LLM learning rate at C = 6ND = {ui.fmt_sci(c6)}",
+                         f"{l.p['eta_coeff'] * c6 ** l.p['eta_exp']:.3g}",
+                         help="DeepSeek's law takes C = M·D with M non-embedding FLOPs per token; 6ND is a rough stand-in.")
+        st.caption("Step Law's coefficients are read from the authors' online tool, not the paper's text (marked "
+                   "unverified). The paper's learning-rate law as notes citing it print it, 1.79 N^-0.713 D^0.307, is "
+                   "close to the tool's e^0.5863 ≈ 1.797, −0.7129, 0.3075; its batch-size law (0.58 D^0.571 per those "
+                   "notes) differs from the tool's, which is the one used here.")
     st.subheader("Loss curve under a learning-rate schedule")
     st.markdown("Tissue et al. 2024 (arXiv 2408.11029) model the loss at step s as L(s) = L0 + A·S1^−α − C·S2, with S1 "
                 "the area under the LR curve and S2 the annealing area. **No coefficients are published for reuse**: "

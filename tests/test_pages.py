@@ -205,6 +205,15 @@ def test_family_hyperparameters_follow_the_compute_slider():
     assert at.query_params["C"] in ("1e21", ["1e21"])
 
 
+def test_family_step_law_hyperparameters_from_url_sizes():
+    at = run_page("families", fam="F7", N="1e9", D="1e11")
+    metrics = {m.label: m.value for m in at.metric}
+    lr = next(v for k, v in metrics.items() if k.startswith("Peak learning rate"))
+    # the authors' tool: ln(lr) = 0.5863 - 0.7129 ln N + 0.3075 ln D
+    assert lr == f"{math.exp(0.5863 - 0.7129 * math.log(1e9) + 0.3075 * math.log(1e11)):.3g}"
+    assert any("UNVERIFIED" in k for k in metrics)
+
+
 def test_family_schedule_view_follows_the_url_and_rejects_a_long_warmup():
     at = run_page("families", fam="F7", steps="5000", warm="0", tC="0")
     text = " ".join(m.value for m in at.markdown)
