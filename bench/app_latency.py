@@ -83,6 +83,36 @@ def rerun_latency(reps: int):
         report(f"slider change rerun: {page_label} (median of {reps})", statistics.median(times), 150)
 
 
+def figure_build(reps: int = 30):
+    """The frontier chart as the app builds it (plain dicts, one unvalidated go.Figure) against
+    the same chart through plotly's validating constructor (the reference), in this run."""
+    from lib import figures
+    C = np.logspace(18, 27, 60)
+    curves = [{"name": f"law {i}", "citation": "Paper", "locator": "Eq. 1", "C": C, "N": 0.1 * C ** 0.5 * (i + 1)}
+              for i in range(4)]
+    import plotly.graph_objects as go
+
+    def ours():
+        return figures.frontier_figure(curves, "N", "N*(C)", marker_C=1e22)
+
+    spec = ours().to_dict()
+
+    def reference():
+        return go.Figure(spec)
+
+    out = {}
+    for name, f in (("reference", reference), ("explorer", ours)):
+        f()
+        t = time.perf_counter()
+        for _ in range(reps):
+            f()
+        out[name] = (time.perf_counter() - t) / reps * 1e3
+    print(f"-- one frontier chart, 4 laws (mean of {reps} builds) --")
+    print(f"{'build: plotly validating constructor (reference)':58s} {out['reference']:10.2f} ms")
+    print(f"{'build: explorer builder (dicts, one unvalidated Figure)':58s} {out['explorer']:10.2f} ms  "
+          f"ratio {out['reference'] / out['explorer']:6.1f}x faster")
+
+
 def browser_latency():
     exe = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
     if exe is None:
@@ -166,6 +196,7 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--reps", type=int, default=15)
     args = ap.parse_args()
+    figure_build()
     rerun_latency(args.reps)
     if not args.no_browser:
         browser_latency()

@@ -6,12 +6,19 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from .units import fmt_sci
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22")
-TEMPLATE = "plotly_white"
+# plotly_white's look for 2-D charts, built once: only its cartesian layout keys. Naming the full
+# template makes every figure deep-copy and re-validate its defaults for every trace type (geo,
+# polar, 3-D...), ~15 ms a figure here, several figures a rerun.
+_WHITE = pio.templates["plotly_white"].layout.to_plotly_json()
+TEMPLATE = go.layout.Template(layout={k: _WHITE[k] for k in (
+    "paper_bgcolor", "plot_bgcolor", "colorway", "font", "xaxis", "yaxis", "hovermode", "hoverlabel", "title",
+    "shapedefaults", "annotationdefaults") if k in _WHITE})
 AXIS_TITLES = {
     "C": "Training compute C (FLOPs)",
     "N": "Parameters N",
@@ -21,15 +28,48 @@ AXIS_TITLES = {
 }
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str, xlog=True, ylog=True, height=460) -> go.Figure:
+class _Builder:
+    """Collects traces, shapes and annotations as plain dicts; _layout turns them into one
+    go.Figure built without plotly's per-property validation. Validated construction (go.Scatter,
+    add_trace, update_layout) costs ~25 ms a chart here, several charts a rerun; these builders
+    are fixed code, checked by tests/test_figures.py and the browser tests instead."""
+
+    def __init__(self) -> None:
+        self.data: list[dict] = []
+        self.shapes: list[dict] = []
+        self.annotations: list[dict] = []
+
+    def add_trace(self, trace: dict) -> None:
+        self.data.append(trace)
+
+    def add_shape(self, **shape) -> None:
+        self.shapes.append(shape)
+
+    def add_annotation(self, **annotation) -> None:
+        self.annotations.append(annotation)
+
+
+def _scatter(**kw) -> dict:
+    return {"type": "scatter", **kw}
+
+
+def _layout(fig: _Builder, title: str, x: str, y: str, xlog=True, ylog=True, height=460) -> go.Figure:
     # legend under the plot, so long law names never squeeze the axes
-    fig.update_layout(template=TEMPLATE, title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
-                      margin=dict(l=60, r=20, t=50, b=20),
-                      legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=-0.18, x=0),
-                      hoverlabel=dict(namelength=-1))
-    fig.update_xaxes(title_text=x, type="log" if xlog else "linear", exponentformat="power", showgrid=True)
-    fig.update_yaxes(title_text=y, type="log" if ylog else "linear", exponentformat="power", showgrid=True)
-    return fig
+    layout = dict(template=TEMPLATE, title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
+                  margin=dict(l=60, r=20, t=50, b=20),
+                  legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=-0.18, x=0),
+                  hoverlabel=dict(namelength=-1),
+                  xaxis=dict(title=dict(text=x), type="log" if xlog else "linear", exponentformat="power",
+                             showgrid=True),
+                  yaxis=dict(title=dict(text=y), type="log" if ylog else "linear", exponentformat="power",
+                             showgrid=True),
+                  shapes=fig.shapes, annotations=fig.annotations)
+    return go.Figure(data=fig.data, layout=layout, _validate=False)
+
+
+def _vline(fig: _Builder, x: float, **line) -> None:
+    """A vertical line across the plot at data x."""
+    fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper", line=line)
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -37,7 +77,7 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
 
 
-def _add_band(fig: go.Figure, x, lo, hi, color: str, name: str) -> None:
+def _add_band(fig: _Builder, x, lo, hi, color: str, name: str) -> None:
     """A shaded 95% band between lo and hi (drawn before the curve it belongs to)."""
     x, lo, hi = (np.asarray(v, float) for v in (x, lo, hi))
     ok = np.isfinite(x) & np.isfinite(lo) & np.isfinite(hi) & (x > 0)
@@ -45,7 +85,7 @@ def _add_band(fig: go.Figure, x, lo, hi, color: str, name: str) -> None:
         return
     xs = np.concatenate([x[ok], x[ok][::-1]])
     ys = np.concatenate([hi[ok], lo[ok][::-1]])
-    fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
+    fig.add_trace(_scatter(x=xs, y=ys, fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
                              name=f"{name}: 95% band", hoverinfo="skip", showlegend=True))
 
 
@@ -63,7 +103,7 @@ def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference
     Each curve is a dict with keys name, citation, locator, C and the quantity's array;
     ``bands`` maps a curve name to (low, median, high) arrays on the same C grid.
     """
-    fig = go.Figure()
+    fig = _Builder()
     for i, c in enumerate(curves):
         x, y = _finite_positive(c["C"], c[quantity])
         if x.size == 0:
@@ -71,7 +111,7 @@ def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference
         if bands and c["name"] in bands:
             lo, _, hi = bands[c["name"]]
             _add_band(fig, c["C"], lo, hi, c.get("color") or PALETTE[i % len(PALETTE)], c["name"])
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_scatter(
             x=x, y=y, mode="lines", name=f"{c['name']} ({c['citation']})",
             line=dict(color=c.get("color") or PALETTE[i % len(PALETTE)], width=2.2, dash=c.get("dash", "solid")),
             hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>"
@@ -80,12 +120,12 @@ def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference
         _add_runs(fig, runs, quantity)
     if reference_ratio and quantity == "tokens_per_param" and curves:
         allc = np.concatenate([np.asarray(c["C"], float) for c in curves])
-        fig.add_trace(go.Scatter(x=[allc.min(), allc.max()], y=[reference_ratio] * 2, mode="lines",
+        fig.add_trace(_scatter(x=[allc.min(), allc.max()], y=[reference_ratio] * 2, mode="lines",
                                  name=f"{reference_ratio:g} tokens/param rule of thumb",
                                  line=dict(color="#999", dash="dot", width=1.5),
                                  hovertemplate=f"{reference_ratio:g} tokens per parameter<extra></extra>"))
     if marker_C:
-        fig.add_vline(x=marker_C, line=dict(color="#555", dash="dash", width=1))
+        _vline(fig, marker_C, color="#555", dash="dash", width=1)
     ylog = quantity != "loss"
     return _layout(fig, title, AXIS_TITLES["C"], AXIS_TITLES[quantity], ylog=ylog)
 
@@ -103,9 +143,9 @@ def runs_for_overlay(runs):
     return pd.DataFrame(r)
 
 
-def _add_runs(fig: go.Figure, r, quantity: str) -> None:
-    fig.add_trace(go.Scatter(
-        x=r["C"], y=r[quantity], mode="markers", name="documented training runs",
+def _add_runs(fig: _Builder, r, quantity: str) -> None:
+    fig.add_trace(_scatter(
+        x=r["C"].to_numpy(float), y=r[quantity].to_numpy(float), mode="markers", name="documented training runs",
         marker=dict(size=8, color="rgba(60,60,60,0.55)", symbol="circle-open", line=dict(width=1.5)),
         customdata=np.stack([r["model"], r["organisation"], r["year"].astype(str), r["N"], r["D"], r["C_how"],
                              r["locator"]], axis=-1),
@@ -116,10 +156,10 @@ def _add_runs(fig: go.Figure, r, quantity: str) -> None:
 
 def single_variable_figure(curves: Sequence[dict]) -> go.Figure:
     """Single-variable laws L(N) and L(D) on their own axis (count of parameters or tokens)."""
-    fig = go.Figure()
+    fig = _Builder()
     for i, c in enumerate(curves):
         x, y = _finite_positive(c["x"], c["loss"])
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_scatter(
             x=x, y=y, mode="lines", name=c["name"], line=dict(color=PALETTE[(i + 5) % len(PALETTE)], width=2.2),
             hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>"
                            f"{c['xlabel']} = %{{x:.3g}}<br>loss = %{{y:.4g}} nats/token<extra></extra>")))
@@ -130,15 +170,15 @@ def single_variable_figure(curves: Sequence[dict]) -> go.Figure:
 def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float | None = None,
                    fixed_N: float | None = None) -> go.Figure:
     """Loss vs N at fixed compute C, with the optimum marked."""
-    fig = go.Figure()
+    fig = _Builder()
     x, y = _finite_positive(curve["N"], curve["loss"])
     D = np.asarray(curve["D"], float)[: x.size]
-    fig.add_trace(go.Scatter(
+    fig.add_trace(_scatter(
         x=x, y=y, mode="lines", name=f"isoFLOP C = {fmt_sci(C)} FLOPs", customdata=D,
         line=dict(color=PALETTE[0], width=2.4),
         hovertemplate=(f"<b>{law_name}</b> ({citation})<br>N = %{{x:.3g}} params<br>D = %{{customdata:.3g}} tokens"
                        "<br>loss = %{y:.4f} nats/token<extra></extra>")))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(_scatter(
         x=[curve["N_opt"]], y=[curve["loss_opt"]], mode="markers", name="compute-optimal N*",
         marker=dict(size=12, color=PALETTE[1], symbol="star"),
         hovertemplate="<b>optimum</b><br>N* = %{x:.3g} params<br>loss = %{y:.4f} nats/token<extra></extra>"))
@@ -147,13 +187,13 @@ def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float
         Ls = np.asarray(curve["loss"], float)
         if Ns.min() <= fixed_N <= Ns.max():
             y = float(np.interp(np.log(fixed_N), np.log(Ns), Ls))
-            fig.add_trace(go.Scatter(x=[fixed_N], y=[y], mode="markers", name="fixed model size",
+            fig.add_trace(_scatter(x=[fixed_N], y=[y], mode="markers", name="fixed model size",
                                      marker=dict(size=11, color=PALETTE[2], symbol="diamond"),
                                      hovertemplate="<b>fixed size</b><br>N = %{x:.3g} params<br>loss = %{y:.4f}"
                                                    "<extra></extra>"))
     if U is not None and np.isfinite(U):
         n_one_epoch = C / (6.0 * U)  # models at least this large see the unique data at most once
-        fig.add_vline(x=n_one_epoch, line=dict(color="#999", dash="dot"))
+        _vline(fig, n_one_epoch, color="#999", dash="dot")
         # on a log axis an annotation's x is log10 of the value (add_vline's own annotation misplaces it)
         fig.add_annotation(x=np.log10(n_one_epoch), xref="x", y=1, yref="paper", yanchor="bottom",
                            xanchor="right", showarrow=False, text="← smaller models repeat data",
@@ -166,11 +206,11 @@ def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted comput
                 bands: dict | None = None) -> go.Figure:
     """Observed loss vs compute, coloured by model size, with fitted frontier curves (and
     bootstrap bands keyed by curve name)."""
-    fig = go.Figure()
+    fig = _Builder()
     C = runs["compute_flops"].to_numpy(float)
     N = runs["n_params"].to_numpy(float)
-    fig.add_trace(go.Scatter(
-        x=C, y=runs["loss"], mode="markers", name="runs",
+    fig.add_trace(_scatter(
+        x=C, y=runs["loss"].to_numpy(float), mode="markers", name="runs",
         marker=dict(size=7, color=np.log10(N), colorscale="Viridis", showscale=True,
                     colorbar=dict(title="log10 N", thickness=12)),
         customdata=np.stack([runs["run_name"].astype(str), N, runs["n_tokens"].to_numpy(float)], axis=-1),
@@ -181,7 +221,7 @@ def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted comput
             lo, _, hi = bands[f["name"]]
             _add_band(fig, f["C"], lo, hi, f.get("color") or PALETTE[(i + 1) % len(PALETTE)], f["name"])
         x, y = _finite_positive(f["C"], f["loss"])
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f["name"],
+        fig.add_trace(_scatter(x=x, y=y, mode="lines", name=f["name"],
                                  line=dict(color=f.get("color") or PALETTE[(i + 1) % len(PALETTE)], width=2.2),
                                  hovertemplate=f"<b>{f['name']}</b><br>C = %{{x:.3g}} FLOPs<br>"
                                                "frontier loss = %{y:.4f}<extra></extra>"))
@@ -190,16 +230,16 @@ def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted comput
 
 def residuals_figure(runs, residuals: dict[str, np.ndarray], colors: dict[str, str] | None = None) -> go.Figure:
     """Relative residuals (predicted/observed - 1, in %) vs compute for each fitted form."""
-    fig = go.Figure()
+    fig = _Builder()
     C = runs["compute_flops"].to_numpy(float)
     for i, (name, r) in enumerate(residuals.items()):
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_scatter(
             x=C, y=100.0 * np.asarray(r, float), mode="markers", name=name,
             marker=dict(size=6, color=(colors or {}).get(name) or PALETTE[(i + 1) % len(PALETTE)]),
-            customdata=runs["run_name"].astype(str),
+            customdata=runs["run_name"].astype(str).to_numpy(),
             hovertemplate=f"<b>%{{customdata}}</b> ({name})<br>C = %{{x:.3g}} FLOPs<br>"
                           "residual = %{y:.2f}%<extra></extra>"))
-    fig.add_hline(y=0, line=dict(color="#555", width=1))
+    fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=0, y1=0, yref="y", line=dict(color="#555", width=1))
     return _layout(fig, "Residuals: predicted / observed − 1", AXIS_TITLES["C"], "Residual (%)", ylog=False,
                    height=480)
 
@@ -208,10 +248,10 @@ def observed_vs_fit_figure(x, y, pred, x_name: str, y_name: str, form_title: str
     """Any fitted form: the data and the fitted values against the first input column."""
     x, y, pred = (np.asarray(v, float) for v in (x, y, pred))
     order = np.argsort(x)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name="data", marker=dict(size=6, color=PALETTE[0]),
+    fig = _Builder()
+    fig.add_trace(_scatter(x=x, y=y, mode="markers", name="data", marker=dict(size=6, color=PALETTE[0]),
                              hovertemplate=f"{x_name} = %{{x:.4g}}<br>{y_name} = %{{y:.4g}}<extra>data</extra>"))
-    fig.add_trace(go.Scatter(x=x[order], y=pred[order], mode="lines", name=f"fit: {form_title}",
+    fig.add_trace(_scatter(x=x[order], y=pred[order], mode="lines", name=f"fit: {form_title}",
                              line=dict(color=PALETTE[1], width=2.2),
                              hovertemplate=f"{x_name} = %{{x:.4g}}<br>fitted {y_name} = %{{y:.4g}}<extra></extra>"))
     xlog = bool(np.all(x > 0) and x.max() / max(x.min(), 1e-300) > 100)
@@ -220,17 +260,20 @@ def observed_vs_fit_figure(x, y, pred, x_name: str, y_name: str, form_title: str
 
 def comparison_figure(side) -> go.Figure:
     """N* and D* of one budget under several laws, on a log axis, one row per law."""
-    fig = go.Figure()
+    fig = _Builder()
     names = [f"{n} ({p})" for n, p in zip(side["law"], side["paper"])]
     for q, color, sym in (("N*", PALETTE[0], "circle"), ("D*", PALETTE[1], "square")):
-        fig.add_trace(go.Scatter(
-            x=side[q], y=names, mode="markers", name=f"{q} ({'parameters' if q == 'N*' else 'tokens'})",
-            marker=dict(size=12, color=color, symbol=sym), customdata=side["D*/N*"],
+        fig.add_trace(_scatter(
+            x=side[q].to_numpy(float), y=names, mode="markers",
+            name=f"{q} ({'parameters' if q == 'N*' else 'tokens'})",
+            marker=dict(size=12, color=color, symbol=sym), customdata=side["D*/N*"].to_numpy(float),
             hovertemplate=f"<b>%{{y}}</b><br>{q} = %{{x:.3g}}<br>D*/N* = %{{customdata:.1f}}<extra></extra>"))
     fig = _layout(fig, "Compute-optimal allocation by law", "Parameters N* or tokens D* (count)", "", ylog=False,
                   height=max(260, 70 + 45 * len(side)))
-    fig.update_yaxes(type="category", autorange="reversed", title_text="")
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), margin=dict(t=80))
+    fig.layout.yaxis.type = "category"
+    fig.layout.yaxis.autorange = "reversed"
+    fig.layout.legend = dict(orientation="h", yanchor="bottom", y=1.0, x=0)
+    fig.layout.margin = dict(l=60, r=20, t=80, b=20)
     return fig
 
 
@@ -238,22 +281,22 @@ def curves_figure(curves: Sequence[dict], title: str, xlabel: str, ylabel: str, 
                   ylog: bool = False, marker_x: float | None = None) -> go.Figure:
     """Generic family view: each curve a dict with name, citation, locator, x, y (and optional
     'point' = (x, y) to mark)."""
-    fig = go.Figure()
+    fig = _Builder()
     for i, c in enumerate(curves):
         x, y = np.asarray(c["x"], float), np.asarray(c["y"], float)
         ok = np.isfinite(x) & np.isfinite(y) & ((x > 0) if xlog else True) & ((y > 0) if ylog else True)
         color = c.get("color") or PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_scatter(
             x=x[ok], y=y[ok], mode="lines", name=f"{c['name']} ({c['citation']})",
             line=dict(color=color, width=2.2, dash=c.get("dash", "solid")),
             hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>{xlabel} = %{{x:.4g}}<br>"
                            f"{ylabel} = %{{y:.4g}}<extra></extra>")))
         if c.get("point") is not None:
             px, py = c["point"]
-            fig.add_trace(go.Scatter(x=[px], y=[py], mode="markers", showlegend=False,
+            fig.add_trace(_scatter(x=[px], y=[py], mode="markers", showlegend=False,
                                      marker=dict(size=11, color=color, symbol="star"),
                                      hovertemplate=f"<b>{c['name']}</b><br>{xlabel} = %{{x:.4g}}<br>{ylabel} = "
                                                    f"%{{y:.4g}}<extra>marked</extra>"))
     if marker_x:
-        fig.add_vline(x=marker_x, line=dict(color="#555", dash="dash", width=1))
+        _vline(fig, marker_x, color="#555", dash="dash", width=1)
     return _layout(fig, title, xlabel, ylabel, xlog=xlog, ylog=ylog)

@@ -2,6 +2,7 @@
 primitives, and widgets seeded from (and written back to) the URL."""
 from __future__ import annotations
 
+import functools
 import math
 from typing import Sequence
 
@@ -206,15 +207,20 @@ def chart_config(name: str) -> dict:
                                                            "scale": 2 if fmt == "png" else 1}}
 
 
+@functools.lru_cache(maxsize=1)
+def _versions() -> dict:
+    """Package versions for exports (read once: importlib.metadata is slow on every rerun)."""
+    from importlib.metadata import version
+    return {p: version(p) for p in ("streamlit", "numpy", "scipy", "plotly", "duckdb")}
+
+
 def export_row(obj: dict, table, source_ids, stem: str) -> None:
     """Export what is on screen: the numbers (CSV), the plan or fit (JSON), the citations
     (BibTeX), and the link that reopens this view."""
     import json
-    from importlib.metadata import version
     from .cite import bibtex
     base = str(st.context.url or "").split("?")[0]
-    payload = {**obj, "link": base + _query_string(),
-               "versions": {p: version(p) for p in ("streamlit", "numpy", "scipy", "plotly", "duckdb")}}
+    payload = {**obj, "link": base + _query_string(), "versions": _versions()}
     srcs = sources_table()
     srcs = srcs[srcs["source_id"].isin([s for s in source_ids if s])]
     c = st.columns(3)

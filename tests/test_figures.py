@@ -1,0 +1,72 @@
+"""Properties of the figure builders (built without plotly's validation, so checked here):
+log axes where asked, named traces with hover text, nothing non-positive on a log axis, and a
+figure plotly accepts when it validates it and serialises it."""
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from lib import figures
+
+
+def _validated(fig):
+    """Rebuild through plotly's validating constructor (raises on any invalid property), after
+    checking the figure serialises to JSON the way Streamlit sends it."""
+    assert json.loads(fig.to_json())["data"]
+    go.Figure(fig.to_dict())
+    return fig
+
+
+def test_curves_figure_axes_traces_and_marker():
+    x = np.logspace(0, 3, 20)
+    fig = figures.curves_figure([{"name": "law A", "citation": "Paper 2024", "locator": "Eq. 1", "x": x,
+                                  "y": np.r_[-1.0, x[1:] ** -0.5], "point": (10.0, 10 ** -0.5)}],
+                                "Title", "Steps", "Loss", ylog=True, marker_x=10.0)
+    v = _validated(fig)
+    assert v.layout.xaxis.type == "log" and v.layout.yaxis.type == "log"
+    assert v.layout.xaxis.title.text == "Steps" and v.layout.yaxis.title.text == "Loss"
+    line, star = v.data
+    assert line.name == "law A (Paper 2024)" and "Eq. 1" in line.hovertemplate
+    assert np.all(np.asarray(line.y) > 0) and len(line.y) == 19          # the negative point is dropped on a log axis
+    assert star.marker.symbol == "star" and not star.showlegend
+    assert v.layout.shapes[0].x0 == 10.0 and v.layout.shapes[0].yref == "paper"
+    assert v.layout.template.layout.plot_bgcolor == "white"
+
+
+def test_frontier_figure_with_runs_band_and_reference_line():
+    C = np.logspace(20, 24, 10)
+    curves = [{"name": "Chinchilla", "citation": "Hoffmann et al. 2022", "locator": "Eq. 10", "C": C,
+               "tokens_per_param": np.full(10, 20.0)}]
+    runs = pd.DataFrame({"model": ["M"], "organisation": ["Org"], "year": [2024], "total_params": [7e9],
+                         "active_params": [np.nan], "training_tokens": [2e12], "training_compute_flops": [np.nan],
+                         "locator": ["Table 1"]})
+    bands = {"Chinchilla": (np.full(10, 15.0), None, np.full(10, 25.0))}
+    fig = figures.frontier_figure(curves, "tokens_per_param", "t", reference_ratio=20, marker_C=1e22, bands=bands,
+                                  runs=figures.runs_for_overlay(runs))
+    v = _validated(fig)
+    names = [t.name for t in v.data]
+    assert names == ["Chinchilla: 95% band", "Chinchilla (Hoffmann et al. 2022)", "documented training runs",
+                     "20 tokens/param rule of thumb"]
+    run = v.data[2]
+    assert run.x[0] == pytest.approx(6 * 7e9 * 2e12) and run.customdata[0][0] == "M"
+    assert v.layout.yaxis.type == "log" and len(v.layout.shapes) == 1
+
+
+def test_comparison_and_residual_figures_validate():
+    side = pd.DataFrame({"law": ["a", "b"], "paper": ["P1", "P2"], "N*": [1e9, 2e9], "D*": [2e10, 3e10],
+                         "D*/N*": [20.0, 15.0]})
+    v = _validated(figures.comparison_figure(side))
+    assert v.layout.yaxis.type == "category" and v.layout.yaxis.autorange == "reversed"
+    assert list(v.data[0].y) == ["a (P1)", "b (P2)"]
+    runs = pd.DataFrame({"compute_flops": [1e20, 1e21], "run_name": ["r1", "r2"]})
+    r = _validated(figures.residuals_figure(runs, {"chinchilla": np.array([0.01, -0.02])}))
+    assert list(r.data[0].y) == pytest.approx([1.0, -2.0]) and r.layout.shapes[0].y0 == 0
+
+
+def test_the_validation_used_here_catches_a_bad_property():
+    b = figures._Builder()
+    b.add_trace(figures._scatter(x=[1.0, 2.0], y=[1.0, 2.0], colour="red"))
+    with pytest.raises(ValueError, match="colour"):
+        _validated(figures._layout(b, "t", "x", "y"))
