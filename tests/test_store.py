@@ -142,3 +142,15 @@ def test_henighan_and_llama3_laws_evaluate_as_printed(laws):
     assert N == pytest.approx((1 / 5.3e-14) ** 0.64)
     d = allocation.compute_optimal(laws["llama3-2024-optimal-tokens"], 1e24)
     assert d["D"][0] == pytest.approx(0.29 * 1e24 ** 0.53) and 6 * d["N"][0] * d["D"][0] == pytest.approx(1e24)
+
+
+def test_shen_table3_rows_match_the_stored_laws(pub_con, laws):
+    table = store.table_rows(pub_con, "shen2024_table3")
+    assert len(table) == 4
+    for _, r in table.iterrows():
+        key = r["architecture"].lower()
+        loss, alloc = laws[f"shen2024-loss-{key}"].p, laws[f"shen2024-linear-{key}"].p
+        assert (loss["k"], loss["a"]) == (float(r["L_coeff"]), float(r["L_exp"]))
+        assert (alloc["k_N"], alloc["a_N"], alloc["k_D"], alloc["a_D"]) == tuple(
+            float(r[c]) for c in ("Nopt_coeff", "Nopt_exp", "Dopt_coeff", "Dopt_exp"))
+        assert r["L_of_C_printed"].startswith(r["L_coeff"])
