@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.colors import get_colorscale
 
 from .units import fmt_sci
 
@@ -16,6 +17,7 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8
 # template makes every figure deep-copy and re-validate its defaults for every trace type (geo,
 # polar, 3-D...), ~15 ms a figure here, several figures a rerun.
 _WHITE = pio.templates["plotly_white"].layout.to_plotly_json()
+VIRIDIS = get_colorscale("Viridis")     # as plotly's validation would expand the name
 TEMPLATE = go.layout.Template(layout={k: _WHITE[k] for k in (
     "paper_bgcolor", "plot_bgcolor", "colorway", "font", "xaxis", "yaxis", "hovermode", "hoverlabel", "title",
     "shapedefaults", "annotationdefaults") if k in _WHITE})
@@ -62,8 +64,11 @@ def _layout(fig: _Builder, title: str, x: str, y: str, xlog=True, ylog=True, hei
                   xaxis=dict(title=dict(text=x), type="log" if xlog else "linear", exponentformat="power",
                              showgrid=True),
                   yaxis=dict(title=dict(text=y), type="log" if ylog else "linear", exponentformat="power",
-                             showgrid=True),
-                  shapes=fig.shapes, annotations=fig.annotations)
+                             showgrid=True))
+    if fig.shapes:
+        layout["shapes"] = fig.shapes
+    if fig.annotations:
+        layout["annotations"] = fig.annotations
     return go.Figure(data=fig.data, layout=layout, _validate=False)
 
 
@@ -211,8 +216,8 @@ def runs_figure(runs, fitted: Iterable[dict] = (), title="Runs and fitted comput
     N = runs["n_params"].to_numpy(float)
     fig.add_trace(_scatter(
         x=C, y=runs["loss"].to_numpy(float), mode="markers", name="runs",
-        marker=dict(size=7, color=np.log10(N), colorscale="Viridis", showscale=True,
-                    colorbar=dict(title="log10 N", thickness=12)),
+        marker=dict(size=7, color=np.log10(N), colorscale=VIRIDIS, showscale=True,
+                    colorbar=dict(title=dict(text="log10 N"), thickness=12)),
         customdata=np.stack([runs["run_name"].astype(str), N, runs["n_tokens"].to_numpy(float)], axis=-1),
         hovertemplate=("<b>%{customdata[0]}</b><br>N = %{customdata[1]:.3g} params<br>"
                        "D = %{customdata[2]:.3g} tokens<br>C = %{x:.3g} FLOPs<br>loss = %{y:.4f}<extra></extra>")))

@@ -197,7 +197,7 @@ FORMS: dict[str, LawForm] = {
                 r"L=A\,N_{\mathrm{eff}}^{-\alpha}+B\,D^{-\alpha}+E,\ N_{\mathrm{eff}}=N\prod_{x\in\{w,a,kv\}}"
                 r"\left(1-e^{-P_x/\gamma_x+n_x}\right)", "precision", precision_loss),
         LawForm("parallel", "Parallel scaling L(N, P)", ("E", "A", "alpha", "k"),
-                r"L(N,P)=E+\left(\frac{A}{N\,(k\ln P+1)}\right)^{\alpha}", "parallel", parallel_loss),
+                r"L(N,P)=E+\left(\frac{A\cdot 10^{9}}{N\,(k\ln P+1)}\right)^{\alpha}", "parallel", parallel_loss),
         LawForm("loglinear_nd", "Hyperparameter log-linear in N and D", ("ln_coeff", "exp_N", "exp_D"),
                 r"\ln y=c+a\ln N+b\ln D", "hyper_nd", loglinear_nd),
         LawForm("reference", "Published law (form and coefficients for reference; not evaluated here)", (),

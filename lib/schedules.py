@@ -10,6 +10,7 @@ input the user sets.
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import lfilter
 
 SCHEDULES = ("constant", "cosine", "wsd")
 
@@ -49,11 +50,7 @@ def annealing_areas(lrs, lam: float = 0.999) -> tuple[np.ndarray, np.ndarray]:
     S1 = np.cumsum(lrs)
     drops = np.concatenate([[0.0], lrs[:-1] - lrs[1:]])
     drops[: int(np.argmax(lrs)) + 1] = 0.0     # warmup (rising to the first peak) anneals nothing
-    m = np.empty_like(lrs)
-    acc = 0.0
-    for i, d in enumerate(drops):
-        acc = lam * acc + d
-        m[i] = acc
+    m = lfilter([1.0], [1.0, -lam], drops)      # m_i = lam m_(i-1) + drop_i, in C rather than a Python loop
     return S1, np.cumsum(m)
 
 

@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .laws import Law, make_law
+from .laws import FORMS, Law, make_law
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -276,7 +276,8 @@ def row_to_law(r) -> Law:
         compute_unit=r["compute_unit"] or "FLOP", model_scale=r["model_scale"] or "N",
         param_convention=r["param_convention"], compute_convention=r["compute_convention"],
         dataset=r["dataset"], verified=bool(r["verified"]), notes=r["notes"], family=r.get("family", "") or "",
-        latex=r.get("latex", "") or "", metric=r.get("metric", "") or "", x_unit=r.get("x_unit", "") or "",
+        latex=r.get("latex", "") or FORMS[r["form"]].latex, metric=r.get("metric", "") or "",
+        x_unit=r.get("x_unit", "") or "",
         **{k: tuple(json.loads(r.get(f"{k}_json") or "[]")) for k in RANGES})
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .laws import COMPUTE_UNITS, Law, bnsl
+from .laws import COMPUTE_UNITS, Law
 from .schedules import annealing_areas, lr_schedule
 
 SCHEDULE_LABELS = (("constant", "constant"), ("cosine", "cosine"), ("wsd", "warmup-stable-decay"))
@@ -23,7 +23,9 @@ def law_span(law: Law) -> tuple[float, float]:
     side, or a default per variable when the paper states no range."""
     if law.x_range:
         return math.log10(law.x_range[0]) - 1, math.log10(law.x_range[1]) + 1
-    return {"N": (3.0, 10.0), "D": (4.0, 11.0), "C": (-9.0, 2.0)}[law.variable]
+    if law.variable == "C":
+        return {"PF-day": (-9.0, 2.0), "GFLOP": (8.0, 15.0)}.get(law.compute_unit, (17.0, 27.0))
+    return {"N": (3.0, 10.0), "D": (4.0, 11.0)}[law.variable]
 
 
 def compare_power_laws(base: Law, other: Law, C: float) -> dict:
@@ -69,8 +71,11 @@ def bnsl_shape(a: float, c0: float, c1: float, d1: float, f1: float, n: int = 20
     each drawn only on its own side of the break (NaN elsewhere)."""
     xs = np.logspace(math.log10(d1) - 6, math.log10(d1) + 6, n)
     b = d1 ** c0
-    y = bnsl(xs, a, b, c0, c1, d1, f1) - a
+    lx = np.log(xs)
+    # the reducible part b x^-c0 (1 + (x/d1)^(1/f1))^(-c1 f1) itself, not bnsl(...) - a, which cancels
+    # to 0 when a is large and the reducible part tiny
+    y = np.exp(math.log(b) - c0 * lx - c1 * f1 * np.logaddexp(0.0, (lx - math.log(d1)) / f1))
     before = np.where(xs <= 10 * d1, b * xs ** -c0, np.nan)
     after = np.where(xs >= d1 / 10, b * d1 ** c1 * xs ** -(c0 + c1), np.nan)
-    at_break = float(bnsl(d1, a, b, c0, c1, d1, f1)) - a
+    at_break = float(b * d1 ** -c0 * 2.0 ** (-c1 * f1))
     return xs, y, before, after, at_break

@@ -243,6 +243,7 @@ elif fam == "F6":
     N, D = 10 ** st.session_state[K["N"]], 10 ** st.session_state[K["D"]]
     Pw, Pa, Pkv = (float(st.session_state[K[k]]) for k in ("pw", "pa", "pkv"))
     bits = np.linspace(3.5, 16.0, 126)
+    C = 10 ** st.session_state[K["C"]]
     for l in prec:
         p = l.p
         fac = precision_factors(Pw, Pa, Pkv, *(p[k] for k in PREC_KEYS))
@@ -268,9 +269,10 @@ elif fam == "F6":
               curve(l, bits, precision_loss(N, D, 16.0, 16.0, bits, **p), name="KV cache only", dash="dashdot")]
         show(figures.curves_figure(cs, f"Loss vs training precision at N = {ui.human(N)}, D = {ui.human(D)}",
                                    "Training precision (bits)", "Loss (nats/token)", xlog=False, ylog=True))
-        ui.log_slider(PAGE, F["C"], "FLOPs", help="A compute budget for the compute-optimal precision, with "
-                      "C = (6/16)·N·D·P (Eq. 5): fewer bits buy a bigger model or more tokens.")
-        C = 10 ** st.session_state[K["C"]]
+        if l is prec[0]:
+            ui.log_slider(PAGE, F["C"], "FLOPs", help="A compute budget for the compute-optimal precision, with "
+                          "C = (6/16)·N·D·P (Eq. 5): fewer bits buy a bigger model or more tokens.")
+            C = 10 ** st.session_state[K["C"]]
         opt_bits, opt_N, opt_loss = ui.precision_optimum(l.slug, C)
         st.markdown(f"**Compute-optimal precision** at C = {ui.fmt_sci(C)} FLOPs (all three tied): **{opt_bits:.2f} "
                     f"bits**, with N = {ui.human(opt_N)} and predicted loss {opt_loss:.4f} ({l.citation}: '7-8 bits').")
@@ -280,7 +282,13 @@ elif fam == "F8":
     par = [l for l in members.values() if l.form == "parallel"]
     c1, c2 = st.columns(2)
     ui.log_slider(PAGE, F["N"], "params", c1, help="Non-embedding parameters of the model run P times.")
-    c2.select_slider("Parallel streams P", options=[1, 2, 4, 8, 16, 32, 64], key=K["P"],
+    streams = [1, 2, 4, 8, 16, 32, 64]
+    if st.session_state[K["P"]] not in streams:       # a link's P between the options: the nearest power of 2
+        asked = int(st.session_state[K["P"]])
+        st.session_state[K["P"]] = min(streams, key=lambda q: (abs(math.log2(q) - math.log2(asked)), q))
+        st.info(f"P = {asked} is not one of the stream counts offered (powers of 2): showing P = "
+                f"{st.session_state[K['P']]}.")
+    c2.select_slider("Parallel streams P", options=streams, key=K["P"],
                      help="The law was fitted for P = 1, 2, 4 and 8.")
     N, P = 10 ** st.session_state[K["N"]], int(st.session_state[K["P"]])
     if P > 8:

@@ -70,3 +70,38 @@ def test_the_validation_used_here_catches_a_bad_property():
     b.add_trace(figures._scatter(x=[1.0, 2.0], y=[1.0, 2.0], colour="red"))
     with pytest.raises(ValueError, match="colour"):
         _validated(figures._layout(b, "t", "x", "y"))
+
+
+def _every_builder():
+    C = np.logspace(19, 23, 8)
+    runs = pd.DataFrame({"compute_flops": C, "n_params": C ** 0.5, "n_tokens": C ** 0.5 / 6, "loss": 2 + C ** -0.05,
+                         "run_name": [f"r{i}" for i in range(8)]})
+    notable = pd.DataFrame({"model": ["M"], "organisation": ["Org"], "year": [2024], "total_params": [7e9],
+                            "active_params": [np.nan], "training_tokens": [2e12], "training_compute_flops": [8e22],
+                            "locator": ["Table 1"]})
+    curve = {"name": "law", "citation": "P 2024", "locator": "Eq. 1"}
+    yield figures.frontier_figure([{**curve, "C": C, "N": C ** 0.5}], "N", "t", marker_C=1e21,
+                                  bands={"law": (C ** 0.49, None, C ** 0.51)}, runs=figures.runs_for_overlay(notable))
+    yield figures.single_variable_figure([{**curve, "x": C, "loss": C ** -0.05, "xlabel": "N"}])
+    yield figures.isoflop_figure({"N": C ** 0.5, "D": C ** 0.5, "loss": 2 + C ** -0.05, "N_opt": 1e10, "loss_opt": 2.1},
+                                 "law", "P 2024", 1e22, U=1e10, fixed_N=C[3] ** 0.5)
+    yield figures.runs_figure(runs, [{"name": "fit", "C": C, "loss": 2 + C ** -0.05}],
+                              bands={"fit": (1.9 + C ** -0.05, None, 2.1 + C ** -0.05)})
+    yield figures.residuals_figure(runs, {"fit": np.linspace(-0.01, 0.01, 8)})
+    yield figures.observed_vs_fit_figure(C, 2 + C ** -0.05, 2 + C ** -0.05, "C", "loss", "form")
+    yield figures.comparison_figure(pd.DataFrame({"law": ["a"], "paper": ["P"], "N*": [1e9], "D*": [2e10],
+                                                  "D*/N*": [20.0]}))
+    yield figures.curves_figure([{**curve, "x": C, "y": C ** -0.05, "point": (C[2], C[2] ** -0.05)}], "t", "x", "y",
+                                marker_x=C[2])
+
+
+def test_every_builder_sends_what_plotlys_validation_would():
+    """Plotly's validating constructor silently rewrites shorthand (a bare string title, say); the
+    unvalidated figures must already be in the form it would send, so nothing is dropped in the browser."""
+    n = 0
+    for fig in _every_builder():
+        sent = json.loads(fig.to_json())
+        validated = json.loads(go.Figure(fig.to_dict()).to_json())
+        assert sent == validated, fig.layout.title.text
+        n += 1
+    assert n == 8

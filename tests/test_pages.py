@@ -261,6 +261,8 @@ def test_family_parallel_streams_from_url():
     assert not at.info
     at = run_page("families", fam="F8", P="32")
     assert "Extrapolation" in at.info[0].value
+    at = run_page("families", fam="F8", P="3")       # between the offered stream counts: snapped, and said so
+    assert at.select_slider[1].value == 4 and "not one of the stream counts" in at.info[0].value  # nearest in log2
 
 
 def test_family_broken_power_law_sliders_reach_the_url():

@@ -153,4 +153,20 @@ def test_shen_table3_rows_match_the_stored_laws(pub_con, laws):
         assert (loss["k"], loss["a"]) == (float(r["L_coeff"]), float(r["L_exp"]))
         assert (alloc["k_N"], alloc["a_N"], alloc["k_D"], alloc["a_D"]) == tuple(
             float(r[c]) for c in ("Nopt_coeff", "Nopt_exp", "Dopt_coeff", "Dopt_exp"))
-        assert r["L_of_C_printed"].startswith(r["L_coeff"])
+        # the numeric columns say what the printed strings say
+        import re
+        lk, le = re.fullmatch(r"([\d.]+)C\^(-[\d.]+)", r["L_of_C_printed"]).groups()
+        assert (float(lk), float(le)) == (float(r["L_coeff"]), float(r["L_exp"]))
+        for col, kc, ec in (("Nopt_of_C_printed", "Nopt_coeff", "Nopt_exp"), ("Dopt_of_C_printed", "Dopt_coeff", "Dopt_exp")):
+            m, e, ex = re.fullmatch(r"\(([\d.]+) × 10\^(\d+)\)C\^([\d.]+)", r[col]).groups()
+            assert (float(m) * 10 ** int(e), float(ex)) == pytest.approx((float(r[kc]), float(r[ec])))
+
+
+def test_every_evaluable_law_states_its_domain(pub_con):
+    # a structured range where the paper gives one, otherwise a domain text saying what it does state
+    laws = store.laws_df(pub_con)
+    evaluable = laws[laws["form"] != "reference"]
+    ranged = evaluable[[c for c in evaluable if c.endswith("_range_json")]].apply(
+        lambda row: any(json.loads(v) for v in row), axis=1)
+    missing = evaluable[~ranged & (evaluable["domain"].str.strip() == "")]
+    assert missing.empty, list(missing["slug"])

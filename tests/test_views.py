@@ -55,6 +55,14 @@ def test_bnsl_shape_follows_its_asymptotes():
     assert at_break == pytest.approx(2 ** (-0.8 * 0.5))       # (1 + 1)^(-c1 f1) with b = d1^c0
 
 
+def test_bnsl_shape_stays_positive_at_the_slider_extremes():
+    # a large limit a and a steep, tiny reducible part: no cancellation to 0 on the log axis
+    xs, y, before, after, at_break = views.bnsl_shape(a=10.0, c0=2.0, c1=2.0, d1=1e8, f1=0.05)
+    assert np.all(np.isfinite(y) & (y > 0))
+    from lib.laws import bnsl
+    assert at_break + 10.0 == pytest.approx(float(bnsl(1e8, 10.0, 1e16, 2.0, 2.0, 1e8, 0.05)))
+
+
 def test_law_span_and_input_units():
     law = make_law("t", "power_log10norm", {"log10_A0": -6.65, "B0": 0.101}, variable="C", compute_unit="PF-day")
     assert views.law_span(law) == (-9.0, 2.0)
