@@ -1,6 +1,7 @@
 """Law families: each family of LAWS.md on its natural axes, with the laws the store holds."""
 import json
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,18 @@ VARIABLE_NAMES = {"N": "Parameters", "D": "Dataset size", "C": "Training compute
 def law_domain(slug: str) -> str:
     t = ui.laws_table()
     return str(t.loc[t["slug"] == slug, "domain"].iloc[0]) if "domain" in t else ""
+
+
+def flag_unverified(shown) -> None:
+    """Say, under a view, which of the laws it draws carry numbers not checked against the paper."""
+    t = ui.laws_table().set_index("slug")
+    for law in shown:
+        if not law.verified:
+            head, _, rest = str(t.loc[law.slug, "check"]).partition(": ")
+            what = head.replace("UNVERIFIED", "").strip() or "numbers"
+            st.caption(f"⚠ {law.name} ({law.citation}) is marked UNVERIFIED ({what}): "
+                       f"{textwrap.shorten(rest, 170, placeholder=' …')} Drawn dotted; the full check is on the "
+                       "Data page.")
 
 
 
@@ -276,6 +289,7 @@ elif fam == "F6":
         opt_bits, opt_N, opt_loss = ui.precision_optimum(l.slug, C)
         st.markdown(f"**Compute-optimal precision** at C = {ui.fmt_sci(C)} FLOPs (all three tied): **{opt_bits:.2f} "
                     f"bits**, with N = {ui.human(opt_N)} and predicted loss {opt_loss:.4f} ({l.citation}: '7-8 bits').")
+    flag_unverified(prec)
     st.caption("Kumar et al. fitted 30M–220M-parameter models on 1.5B–26B tokens and warn that the numerical constants "
                "'are unlikely to be useful' beyond showing the trends; treat larger N or D as extrapolation.")
 elif fam == "F8":
@@ -306,6 +320,7 @@ elif fam == "F8":
     if par:
         st.dataframe(pd.DataFrame(rows_p), hide_index=True)
         screen.extend({"N": N, "P": P, **r} for r in rows_p)
+        flag_unverified(par)
         st.caption("P streams act like a model k·ln P + 1 times larger (k ≈ 0.39 on code, 0.33 on the Pile): each "
                    "doubling of P adds the same multiple, so returns diminish, and the loss never passes E.")
         show(figures.curves_figure(cs, f"Loss change from P = 1 at N = {ui.human(N)}", "Parallel streams P",
@@ -361,6 +376,7 @@ elif fam == "F12":
                 f"{law.x_unit}.")
     elif not law.x_range:
         st.caption(f"Fit range not stated as numbers in the paper: {law_domain(law.slug)}")
+    flag_unverified([law])
     siblings = [l for l in d_laws if l.source_id == law.source_id and l.variable == law.variable]
     xs = np.logspace(lo, hi, 80)
     cs = [curve(l, xs, evaluate_1d(l, views.law_input(l, xs)), point=(x0, float(evaluate_1d(l, views.law_input(l, x0)))))
@@ -399,6 +415,7 @@ elif fam in ("F2", "F11"):
                     f"({base.citation}, {base.locator}):")
         st.dataframe(pd.DataFrame(rows_c), hide_index=True)
         screen.extend({"C (FLOPs)": C, "baseline": base.name, **r} for r in rows_c)
+        flag_unverified([base])
         st.caption("Compute multiplier: the compute this architecture needs to reach the baseline's loss at the marked "
                    "budget, as a multiple of that budget (below 1: it is cheaper). Pure power laws with different "
                    "exponents cross once; past the crossover the ranking flips.")

@@ -259,6 +259,9 @@ def test_family_parallel_streams_from_url():
     assert stack["loss at P = 4"] == pytest.approx(1.0155, abs=1e-4)    # the authors' demo: 1.01548
     assert stack["equivalent dense parameters"] == "4.33 B"
     assert not at.info
+    flags = [c.value for c in at.caption if c.value.startswith("⚠")]
+    assert len(flags) == 2 and all("UNVERIFIED (as printed)" in f for f in flags)     # both ParScale laws
+    assert not [c for c in run_page("families", fam="F9").caption if c.value.startswith("⚠")]   # verified only
     at = run_page("families", fam="F8", P="32")
     assert "Extrapolation" in at.info[0].value
     at = run_page("families", fam="F8", P="3")       # between the offered stream counts: snapped, and said so
