@@ -363,7 +363,8 @@ elif fam == "F12":
     grid = [round(lo + i * 0.05, 6) for i in range(int(round((hi - lo) / 0.05)) + 1)]
     if st.session_state[K["x"]] not in grid:      # a link's x outside this law's span: nearest end
         st.session_state[K["x"]] = min(grid, key=lambda g: abs(g - st.session_state[K["x"]]))
-    st.select_slider(f"{VARIABLE_NAMES[law.variable]} ({law.x_unit})", options=grid, key=K["x"],
+    x_label = VARIABLE_NAMES[law.variable] + ("" if law.x_unit == "parameters" else f" ({law.x_unit})")
+    st.select_slider(x_label, options=grid, key=K["x"],
                      format_func=lambda e: f"{ui.fmt_sci(10 ** e)} {law.x_unit}",
                      help="Spans the law's stated fit range and one decade either side.")
     x0 = 10 ** st.session_state[K["x"]]
@@ -382,7 +383,7 @@ elif fam == "F12":
     cs = [curve(l, xs, evaluate_1d(l, views.law_input(l, xs)), point=(x0, float(evaluate_1d(l, views.law_input(l, x0)))))
           for l in siblings]
     metric_axis = siblings[0].metric if len(siblings) == 1 else "Metric (see legend)"
-    show(figures.curves_figure(cs, f"{law.citation}: {', '.join(sorted({l.metric for l in siblings}))}",
+    show(figures.curves_figure(cs, f"{law.citation}: scaling with {VARIABLE_NAMES[law.variable].lower()}",
                                         f"{VARIABLE_NAMES[law.variable]} ({law.x_unit})", metric_axis, ylog=True,
                                         marker_x=x0))
     st.caption("Other domains: these curves are not language-model losses; compare shapes and exponents, "
