@@ -219,7 +219,7 @@ elif fam == "F7":
                          format="%.4f")
     sv = {k: st.session_state[K[k]] for k in SCHEDULE_KEYS + TISSUE_KEYS}
     try:
-        curves_lr, curves_loss, finals = views.schedule_curves(
+        curves_lr, curves_loss, finals = ui.schedule_curves(
             sv["steps"], sv["peak"], sv["warm"], sv["final"], sv["decay"], sv["lam"], sv["tL0"], sv["tA"], sv["talpha"],
             sv["tC"])
     except ValueError as e:
