@@ -1,47 +1,34 @@
-"""Compute-optimal allocation, isoFLOP curves, training time and cost.
+"""Compute-optimal allocation, isoFLOP curves, what-if plans, training time and cost: the maths
+the planning core (lib.plan) calls. Pure NumPy/SciPy, no Streamlit.
 
-C is in FLOPs throughout, with C = 6·N·D (Kaplan et al. 2020, Sec. 2.1; Hoffmann et al.
-2022, Sec. 3). Laws whose coefficients are stated in other units convert at the edge.
+Every allocation is computed in the law's own conventions (lib.laws: `params_counted`,
+`flops`, `compute_unit`) and spends exactly the budget it is given: C = 6·N·D with N counted
+as the law counts it (for DeepSeek's C = M·D, N is shown as M/6, so 6·N·D = C holds too).
+Where a paper prints both N*(C) and D*(C) and they do not multiply back to C, the law's
+`allocate_from` rule is kept and the other side follows from the budget.
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
-from .laws import COMPUTE_UNITS, Law, evaluate_1d, evaluate_loss, precision_factors
+from .forms import FLOPS_PER_PARAM_TOKEN, FORMS, precision_factors
+from .laws import COMPUTE_UNITS, Law, evaluate_1d, evaluate_loss
 
-FLOPS_PER_PARAM_TOKEN = 6.0
 _MIN_N = 1e4     # smallest model the numeric search considers (parameters)
 _MIN_D = 1e4     # smallest token count the numeric search considers
-
-
-def chinchilla_optimal(C, E, A, B, alpha, beta):
-    """Hoffmann et al. 2022, Eq. 4: N_opt = G (C/6)^a, D_opt = G^-1 (C/6)^b,
-    G = (alpha A / (beta B))^(1/(alpha+beta)), a = beta/(alpha+beta), b = alpha/(alpha+beta)."""
-    C = np.asarray(C, dtype=float)
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    a = beta / (alpha + beta)
-    b = alpha / (alpha + beta)
-    return G * (C / 6.0) ** a, (C / 6.0) ** b / G
-
-
-def kaplan_nd_optimal(C, N_c, D_c, alpha_N, alpha_D):
-    """Minimiser of Kaplan's Eq. 1.5 along C = 6ND: with p = alpha_N/alpha_D,
-    d/dN [(N_c/N)^p + 6 D_c N / C] = 0  =>  N^(p+1) = p N_c^p C / (6 D_c)."""
-    C = np.asarray(C, dtype=float)
-    p = alpha_N / alpha_D
-    N = (p * N_c ** p * C / (6.0 * D_c)) ** (1.0 / (p + 1.0))
-    return N, C / (6.0 * N)
+_MAX_N = 1e16    # largest model the inference-aware search considers
 
 
 def _scan_then_brent(cost_of_N, lo: float, hi: float, n: int, vectorized: bool = False):
-    """(N, cost) minimising cost_of_N over log N in [lo, hi]: a grid scan, then bounded Brent in
-    the best cell. Sizes whose cost is not finite (say, a loss they cannot reach) never win."""
+    """(N, cost, on_bound) minimising cost_of_N over log N in [lo, hi]: a grid scan, then bounded
+    Brent in the best cell. Sizes whose cost is not finite (say, a loss they cannot reach) never
+    win. on_bound says the optimum sits at an end of the search range (it may lie beyond)."""
     grid = np.linspace(lo, hi, n)
     vals = np.asarray(cost_of_N(np.exp(grid)) if vectorized else [cost_of_N(np.exp(x)) for x in grid], float)
     vals = np.where(np.isfinite(vals), vals, np.nan)
     if np.isnan(vals).all():
-        return np.nan, np.inf
+        return np.nan, np.inf, False
     i = int(np.nanargmin(vals))
     a, b = grid[max(i - 1, 0)], grid[min(i + 1, n - 1)]
 
@@ -50,72 +37,84 @@ def _scan_then_brent(cost_of_N, lo: float, hi: float, n: int, vectorized: bool =
         return v if np.isfinite(v) else 1e300
     res = minimize_scalar(finite_cost, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
     if res.fun >= 1e300 or vals[i] < res.fun:
-        return float(np.exp(grid[i])), float(vals[i])
-    return float(np.exp(res.x)), float(res.fun)
+        x, f = grid[i], float(vals[i])
+    else:
+        x, f = float(res.x), float(res.fun)
+    on_bound = bool(min(x - lo, hi - x) < 1e-3 * (hi - lo))
+    return float(np.exp(x)), f, on_bound
 
 
-def numeric_optimal(loss_of_N, C: float) -> float:
-    """argmin over N of loss_of_N(N) (vectorised in N) for one budget C, with D = C/6N >= _MIN_D."""
-    return _scan_then_brent(loss_of_N, np.log(_MIN_N), np.log(max(C / 6.0 / _MIN_D, _MIN_N * 10)), 241,
-                            vectorized=True)[0]
+def numeric_optimal(loss_of_N, C: float) -> tuple[float, bool]:
+    """(argmin over N of loss_of_N(N), on_bound) for one budget C, with D = C/6N >= _MIN_D."""
+    N, _, on_bound = _scan_then_brent(loss_of_N, np.log(_MIN_N), np.log(max(C / 6.0 / _MIN_D, _MIN_N * 10)), 241,
+                                      vectorized=True)
+    return N, on_bound
 
 
-def _closed_form(law: Law, C):
-    p = law.p
-    if law.form == "chinchilla":
-        return chinchilla_optimal(C, **p)
-    if law.form == "kaplan_nd":
-        return kaplan_nd_optimal(C, **p)
-    if law.form == "gadre":
-        # Gadre et al. 2024, App. F: for fixed C the loss is smallest at M* = (b/a)^(1/(2 eta))
-        M = (p["b"] / p["a"]) ** (1.0 / (2.0 * p["eta"]))
-        N = np.sqrt(np.asarray(C, dtype=float) / (6.0 * M))
-        return N, M * N
-    if law.form in ("allocation_c1", "tokens_power"):
-        Cu = np.asarray(C, dtype=float) / COMPUTE_UNITS[law.compute_unit]
-        if law.form == "allocation_c1":
-            N = (Cu / p["C1"]) ** p["beta"]
-            return N, np.asarray(C, dtype=float) / (6.0 * N)
-        D = p["A"] * Cu ** p["alpha"]
-        return np.asarray(C, dtype=float) / (6.0 * D), D
-    if law.form == "allocation_power":
-        unit = COMPUTE_UNITS[law.compute_unit]
-        Cu = np.asarray(C, dtype=float) / unit
+def allocate(law: Law, C) -> tuple[np.ndarray, np.ndarray]:
+    """(N*, D*) for unlimited data at budgets C (FLOPs in the law's own counting), from the form's
+    closed form, the published allocation rule, or a numeric minimum along C = 6ND."""
+    C = np.atleast_1d(np.asarray(C, dtype=float))
+    form, p = FORMS[law.form], law.p
+    if law.kind == "loss_nd":
+        if form.optimum is not None:
+            return tuple(np.asarray(v, dtype=float) for v in form.optimum(C, **p))
+        N = np.array([numeric_optimal(lambda n, c=c: evaluate_loss(law, n, c / (6.0 * n)), c)[0] for c in C])
+        return N, C / (FLOPS_PER_PARAM_TOKEN * N)
+    if law.kind != "allocation":
+        raise ValueError(f"law {law.slug!r} ({law.form}) has no allocation rule")
+    Cu = C / COMPUTE_UNITS[law.compute_unit]
+    if law.form == "allocation_c1":
+        N = (Cu / p["C1"]) ** p["beta"]
+    elif law.form == "tokens_power" or (law.form == "allocation_power" and law.allocate_from == "D"):
+        coef, exp = (p["A"], p["alpha"]) if law.form == "tokens_power" else (p["k_D"], p["a_D"])
+        D = coef * Cu ** exp
+        return C / (FLOPS_PER_PARAM_TOKEN * D), D
+    else:   # allocation_power from its N (or M) rule
         scale = p["k_N"] * Cu ** p["a_N"]
-        # model_scale "M" is FLOPs per token (DeepSeek LLM: C = M·D); report N ≈ M/6.
-        N = scale / 6.0 if law.model_scale == "M" else scale
-        if p["k_D"] > 0:
-            D = p["k_D"] * Cu ** p["a_D"]
-        else:
-            D = np.asarray(C, dtype=float) / (6.0 * N)
-        return N, D
-    return None
+        # model_scale "M" is FLOPs per token (DeepSeek LLM: C = M·D): D = C/M, N shown as M/6.
+        N = scale / FLOPS_PER_PARAM_TOKEN if law.model_scale == "M" else scale
+    return N, C / (FLOPS_PER_PARAM_TOKEN * N)
+
+
+def published_rule_gap(law: Law, C) -> np.ndarray | None:
+    """For a law printing both N*(C) and D*(C): 6·N*·D*/C of the two printed rules taken together
+    (1 when they are consistent), or None when the law prints one rule only."""
+    if law.form != "allocation_power" or law.p["k_D"] <= 0:
+        return None
+    Cu = np.asarray(C, dtype=float) / COMPUTE_UNITS[law.compute_unit]
+    p = law.p
+    scale = p["k_N"] * Cu ** p["a_N"]
+    per_token = scale if law.model_scale == "M" else FLOPS_PER_PARAM_TOKEN * scale
+    return per_token * p["k_D"] * Cu ** p["a_D"] / np.asarray(C, dtype=float)
 
 
 def compute_optimal(law: Law, C, U: float = np.inf) -> dict[str, np.ndarray]:
-    """N*, D*, tokens per parameter and predicted loss along the law's compute-optimal frontier.
-
-    With finite U (unique tokens), data-constrained laws are minimised numerically with the
-    repetition penalty; other laws keep their allocation and report the epochs it implies.
-    """
+    """N*, D*, tokens per parameter, predicted loss and epochs along the law's compute-optimal
+    frontier, with U unique tokens. With finite U every L(N, D) law is minimised numerically
+    with repeated data discounted (its own repetition term, or Muennighoff et al.'s effective
+    data); an allocation-only law keeps its rule (it has no loss to trade against) and reports
+    the epochs. `on_bound` marks optima that sit at the edge of the numeric search."""
     C = np.atleast_1d(np.asarray(C, dtype=float))
     loss = np.full(C.shape, np.nan)
+    on_bound = np.zeros(C.shape, dtype=bool)
     if not law.has_allocation:
         N = np.full(C.shape, np.nan)
         D = np.full(C.shape, np.nan)
         if law.kind == "loss_1d" and law.variable == "C":
             loss = evaluate_1d(law, C)
-        return {"C": C, "N": N, "D": D, "tokens_per_param": D / N, "loss": loss, "epochs": D / U}
-    closed = None if (law.form == "muennighoff") else _closed_form(law, C)
-    if closed is not None:
-        N, D = (np.asarray(x, dtype=float) for x in closed)
+        return {"C": C, "N": N, "D": D, "tokens_per_param": D / N, "loss": loss, "epochs": D / U,
+                "on_bound": on_bound}
+    if law.has_loss_nd and (np.isfinite(U) or FORMS[law.form].optimum is None):
+        found = [numeric_optimal(lambda n, c=c: evaluate_loss(law, n, c / (6.0 * n), U), c) for c in C]
+        N = np.array([f[0] for f in found])
+        on_bound = np.array([f[1] for f in found])
+        D = C / (FLOPS_PER_PARAM_TOKEN * N)
     else:
-        N = np.array([numeric_optimal(lambda n, c=c: evaluate_loss(law, n, c / (6.0 * n), U), c) for c in C])
-        D = C / (6.0 * N)
+        N, D = allocate(law, C)
     if law.has_loss_nd:
-        loss = evaluate_loss(law, N, D, U)
-    return {"C": C, "N": N, "D": D, "tokens_per_param": D / N, "loss": np.asarray(loss, dtype=float),
-            "epochs": D / U}
+        loss = np.asarray(evaluate_loss(law, N, D, U), dtype=float)
+    return {"C": C, "N": N, "D": D, "tokens_per_param": D / N, "loss": loss, "epochs": D / U, "on_bound": on_bound}
 
 
 def isoflop_curve(law: Law, C: float, U: float = np.inf, n_points: int = 200, span_dex: float = 1.5):
@@ -145,7 +144,8 @@ _LOG_D_RANGE = (np.log(1e3), np.log(1e19))
 
 def tokens_for_loss(law: Law, N: float, target: float, U: float = np.inf) -> float:
     """Training tokens a model of N parameters needs to reach ``target`` loss (inf if it cannot:
-    the law's loss at N stays above the target however long it trains)."""
+    the law's loss at N stays above the target however long it trains, or however often the
+    U unique tokens are repeated)."""
     def gap(logD):
         return float(evaluate_loss(law, N, np.exp(logD), U)) - target
     lo, hi = _LOG_D_RANGE
@@ -162,12 +162,13 @@ def inference_optimal(law: Law, target: float, inference_tokens: float, U: float
     def total(N):
         D = tokens_for_loss(law, N, target, U)
         return 6.0 * N * D + 2.0 * N * inference_tokens
-    N, tot = _scan_then_brent(total, np.log(_MIN_N), np.log(1e16), 161)
+    N, tot, on_bound = _scan_then_brent(total, np.log(_MIN_N), np.log(_MAX_N), 161)
     if not np.isfinite(tot):
-        raise ValueError("no model size reaches that loss under this law")
+        raise ValueError("no model size reaches that loss under this law"
+                         + (" with this much unique data" if np.isfinite(U) else ""))
     D = tokens_for_loss(law, N, target, U)
     return {"N": N, "D": D, "train_flops": 6.0 * N * D, "inference_flops": 2.0 * N * inference_tokens,
-            "total_flops": tot, "loss": target}
+            "total_flops": tot, "loss": target, "on_bound": on_bound}
 
 
 def inference_aware_plan(law: Law, C: float, inference_tokens: float, U: float = np.inf) -> dict:
@@ -200,18 +201,22 @@ def fixed_size_plan(law: Law, N: float, C: float, U: float = np.inf) -> dict:
 
 
 def data_constrained_plan(law: Law, C: float, U: float) -> dict:
-    """Muennighoff et al. 2023 with U unique tokens: the data-constrained optimum at budget C,
-    its epochs and effective data D', and the loss penalty against unlimited data."""
-    from .laws import muennighoff_effective
-    if law.form != "muennighoff":
-        raise ValueError("the data-constrained plan needs the data-constrained law (Muennighoff et al. 2023)")
+    """The optimum at budget C with U unique tokens (Muennighoff et al. 2023: the law's own
+    repetition terms, or its effective data D' for laws without them), its epochs and effective
+    data, and the loss penalty against unlimited data."""
+    from .forms import effective_data, muennighoff_effective
+    if not law.has_loss_nd:
+        raise ValueError("the data-limited optimum needs a law with a loss L(N, D)")
     con = compute_optimal(law, C, U)
     free = compute_optimal(law, C, np.inf)
     N, D = float(con["N"][0]), float(con["D"][0])
-    N_eff, D_eff = muennighoff_effective(N, D, U, **law.p)
-    return {"N": N, "D": D, "epochs": D / U, "effective_tokens": float(D_eff), "effective_params": float(N_eff),
+    if law.own_repetition:
+        N_eff, D_eff = (float(v) for v in muennighoff_effective(N, D, U, **law.p))
+    else:
+        N_eff, D_eff = N, float(effective_data(D, U, law.repetition_r_d_star))
+    return {"N": N, "D": D, "epochs": D / U, "effective_tokens": D_eff, "effective_params": N_eff,
             "loss": float(con["loss"][0]), "loss_unlimited": float(free["loss"][0]),
-            "loss_penalty": float(con["loss"][0] - free["loss"][0])}
+            "loss_penalty": float(con["loss"][0] - free["loss"][0]), "on_bound": bool(con["on_bound"][0])}
 
 
 def optimal_precision(law: Law, C: float, bits=None) -> tuple[float, float, float]:

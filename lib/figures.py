@@ -176,8 +176,9 @@ def isoflop_figure(curve: dict, law_name: str, citation: str, C: float, U: float
                    fixed_N: float | None = None) -> go.Figure:
     """Loss vs N at fixed compute C, with the optimum marked."""
     fig = _Builder()
-    x, y = _finite_positive(curve["N"], curve["loss"])
-    D = np.asarray(curve["D"], float)[: x.size]
+    N_all, L_all = np.asarray(curve["N"], float), np.asarray(curve["loss"], float)
+    keep = np.isfinite(N_all) & np.isfinite(L_all) & (N_all > 0) & (L_all > 0)
+    x, y, D = N_all[keep], L_all[keep], np.asarray(curve["D"], float)[keep]   # D stays with its N
     fig.add_trace(_scatter(
         x=x, y=y, mode="lines", name=f"isoFLOP C = {fmt_sci(C)} FLOPs", customdata=D,
         line=dict(color=PALETTE[0], width=2.4),
@@ -266,7 +267,8 @@ def observed_vs_fit_figure(x, y, pred, x_name: str, y_name: str, form_title: str
 def comparison_figure(side) -> go.Figure:
     """N* and D* of one budget under several laws, on a log axis, one row per law."""
     fig = _Builder()
-    names = [f"{n} ({p})" for n, p in zip(side["law"], side["paper"])]
+    conv = side["convention"] if "convention" in side else [""] * len(side)
+    names = [f"{n} ({p})" + (f"<br><i>{c}</i>" if c else "") for n, p, c in zip(side["law"], side["paper"], conv)]
     for q, color, sym in (("N*", PALETTE[0], "circle"), ("D*", PALETTE[1], "square")):
         fig.add_trace(_scatter(
             x=side[q].to_numpy(float), y=names, mode="markers",
@@ -274,7 +276,7 @@ def comparison_figure(side) -> go.Figure:
             marker=dict(size=12, color=color, symbol=sym), customdata=side["D*/N*"].to_numpy(float),
             hovertemplate=f"<b>%{{y}}</b><br>{q} = %{{x:.3g}}<br>D*/N* = %{{customdata:.1f}}<extra></extra>"))
     fig = _layout(fig, "Compute-optimal allocation by law", "Parameters N* or tokens D* (count)", "", ylog=False,
-                  height=max(260, 70 + 45 * len(side)))
+                  height=max(260, 70 + 60 * len(side)))
     fig.layout.yaxis.type = "category"
     fig.layout.yaxis.autorange = "reversed"
     fig.layout.legend = dict(orientation="h", yanchor="bottom", y=1.0, x=0)

@@ -1,214 +1,43 @@
-"""Law forms as small pure NumPy functions, and the record of a stored law.
-
-Symbols follow the papers inside formulas (N, D, C, U, E, A, B, alpha, beta); every
-function takes arrays and returns arrays. Nothing here imports Streamlit.
+"""The record of a law: a form from the one registry (lib.forms), its coefficients, its
+conventions and fitted domain as data, and its provenance. A law published in a paper and a
+law fitted to a user's runs on the Fit page are both a `Law`, used the same way everywhere.
+Nothing here imports Streamlit.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
+
+from .forms import FORMS, effective_data
 
 PF_DAY_FLOPS = 8.64e19  # 1 PF-day = 1e15 FLOP/s * 86,400 s
 
 # Compute units a law's own coefficients may be stated in, as FLOPs per unit.
 COMPUTE_UNITS = {"FLOP": 1.0, "GFLOP": 1e9, "PF-day": PF_DAY_FLOPS}
 
-
-def chinchilla_loss(N, D, E, A, B, alpha, beta):
-    """Hoffmann et al. 2022, Eq. 2: L(N, D) = E + A/N^alpha + B/D^beta."""
-    N = np.asarray(N, dtype=float)
-    D = np.asarray(D, dtype=float)
-    return E + A * N ** (-alpha) + B * D ** (-beta)
-
-
-def kaplan_nd_loss(N, D, N_c, D_c, alpha_N, alpha_D):
-    """Kaplan et al. 2020, Eq. 1.5: L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D."""
-    N = np.asarray(N, dtype=float)
-    D = np.asarray(D, dtype=float)
-    return ((N_c / N) ** (alpha_N / alpha_D) + D_c / D) ** alpha_D
-
-
-def gadre_loss(N, D, E, a, b, eta):
-    """Gadre et al. 2024, Eq. (4): L(C, M) = E + (a M^eta + b M^-eta) C^-eta with C = 6ND, M = D/N."""
-    N = np.asarray(N, dtype=float)
-    D = np.asarray(D, dtype=float)
-    M = D / N
-    return E + (a * M ** eta + b * M ** (-eta)) * (6.0 * N * D) ** (-eta)
-
-
-def downstream_error(L, epsilon, k, gamma):
-    """Gadre et al. 2024, Eq. (5): top-1 error from loss, Err = epsilon - k exp(-gamma L)."""
-    return epsilon - k * np.exp(-gamma * np.asarray(L, dtype=float))
-
-
-def moe_granularity_loss(N, D, G, a, alpha, b, beta, g, gamma, c):
-    """Krajewski et al. 2024, Eq. (9): L(N, D, G) = c + (g/G^gamma + a)/N^alpha + b/D^beta."""
-    N, D, G = (np.asarray(v, dtype=float) for v in (N, D, G))
-    return c + (g / G ** gamma + a) / N ** alpha + b / D ** beta
-
-
-def power_offset_loss(x, E, x_0, alpha):
-    """Henighan et al. 2020, Eq. 1.1: L(x) = L_inf + (x_0/x)^alpha."""
-    x = np.asarray(x, dtype=float)
-    return E + (x_0 / x) ** alpha
-
-
-def power_law(x, x_c, alpha):
-    """Kaplan et al. 2020, Eqs. 1.1-1.3: L(x) = (x_c / x)^alpha."""
-    x = np.asarray(x, dtype=float)
-    return (x_c / x) ** alpha
-
-
-def precision_factors(P_w, P_a, P_kv, gamma_w, n_w, gamma_i, n_i, gamma_kv, n_kv):
-    """Kumar et al. 2024, Eq. (4) with App. K's exponent offsets: the fractions of parameters that
-    stay effective at training precisions P_w, P_a, P_kv (bits), each 1 - exp(-P/gamma + n).
-    A fraction at or below zero (activations under ~3.1 bits) is outside the law: returned as NaN."""
-    out = []
-    for P, g, n in ((P_w, gamma_w, n_w), (P_a, gamma_i, n_i), (P_kv, gamma_kv, n_kv)):
-        f = 1.0 - np.exp(-np.asarray(P, dtype=float) / g + n)
-        out.append(np.where(f > 0, f, np.nan))
-    return tuple(out)
-
-
-def precision_loss(N, D, P_w, P_a, P_kv, A, alpha, B, E, gamma_w, n_w, gamma_i, n_i, gamma_kv, n_kv):
-    """Kumar et al. 2024, Finding 2 / Eq. (4): L = A N_eff^-alpha + B D^-beta + E with beta tied to
-    alpha (App. K) and N_eff = N * prod_x (1 - exp(-P_x/gamma_x + n_x))."""
-    fw, fa, fkv = precision_factors(P_w, P_a, P_kv, gamma_w, n_w, gamma_i, n_i, gamma_kv, n_kv)
-    N_eff = np.asarray(N, dtype=float) * fw * fa * fkv
-    return A * N_eff ** -alpha + B * np.asarray(D, dtype=float) ** -alpha + E
-
-
-def parallel_loss(N, P, E, A, alpha, k):
-    """Chen et al. 2025 (ParScale): L = E + (A / (N (k ln P + 1)))^alpha, with A in billions of
-    (non-embedding) parameters as the authors' fitting code takes it, N in parameters, P streams."""
-    N = np.asarray(N, dtype=float)
-    return E + (A * 1e9 / (N * (k * np.log(np.asarray(P, dtype=float)) + 1.0))) ** alpha
-
-
-def loglinear_nd(N, D, ln_coeff, exp_N, exp_D):
-    """A hyperparameter fitted log-linearly in N and D: ln y = ln_coeff + exp_N ln N + exp_D ln D
-    (Li et al. 2025, Step Law, as their online tool evaluates it)."""
-    return np.exp(ln_coeff) * np.asarray(N, dtype=float) ** exp_N * np.asarray(D, dtype=float) ** exp_D
-
-
-def bnsl(x, a, b, c0, c1, d1, f1):
-    """Caballero et al. 2022, smoothly broken power law with one break:
-    y = a + b x^-c0 (1 + (x/d1)^(1/f1))^(-c1 f1). Slope -c0 before the break at x = d1, -(c0 + c1)
-    after it; f1 sets how sharp the break is. Evaluated in logs so huge x stays finite."""
-    lx = np.log(np.asarray(x, dtype=float))
-    return a + np.exp(np.log(b) - c0 * lx - c1 * f1 * np.logaddexp(0.0, (lx - np.log(d1)) / f1))
-
-
-def power_log10norm(x, log10_A0, B0):
-    """Edwards et al. 2024 (time series), Sec. 4: L(A) = (A / A_0)^(-B_0), A_0 printed as log10(A_0)."""
-    return (np.asarray(x, dtype=float) / 10.0 ** log10_A0) ** (-B0)
-
-
-def power_scaled(x, beta, alpha):
-    """Tian et al. 2024 (VAR), Eq. 9: L = (beta * X)^alpha (alpha < 0 for a falling curve)."""
-    return (beta * np.asarray(x, dtype=float)) ** alpha
-
-
-def power_coeff(x, k, a):
-    """A printed power law y = k * x^a (e.g. Li et al. 2024, TIFA score S = 0.47 C^0.02)."""
-    return k * np.asarray(x, dtype=float) ** a
-
-
-def muennighoff_effective(N, D, U, a, b, e, alpha, beta, R_D_star, R_N_star):
-    """Effective parameters N' and effective data D' (Muennighoff et al. 2023, Eqs. 5-6)."""
-    N = np.asarray(N, dtype=float)
-    D = np.asarray(D, dtype=float)
-    U = np.minimum(np.asarray(U, dtype=float), D)
-    A, B = np.exp(a), np.exp(b)
-    G = ((alpha * A) / (beta * B)) ** (1.0 / (alpha + beta))
-    R_D = np.maximum(D / U - 1.0, 0.0)
-    U_N = np.minimum(N, (U * G) ** (beta / alpha) * G)
-    R_N = np.maximum(N / U_N - 1.0, 0.0)
-    N_eff = U_N + U_N * R_N_star * (1.0 - np.exp(-R_N / R_N_star))
-    D_eff = U + U * R_D_star * (1.0 - np.exp(-R_D / R_D_star))
-    return N_eff, D_eff
-
-
-def muennighoff_loss(N, D, U, a, b, e, alpha, beta, R_D_star, R_N_star):
-    """Muennighoff et al. 2023 data-constrained law (Eqs. 5-6 with the Chinchilla form).
-
-    A = exp(a), B = exp(b), E = exp(e) as the authors publish them. U is the number of
-    unique tokens (U <= D is enforced by using min(U, D)); repeated tokens and excess
-    parameters decay with the constants R_D*, R_N*. U_N is the compute-optimal parameter
-    count for U unique tokens under the single-epoch law, or N if smaller.
-    """
-    N_eff, D_eff = muennighoff_effective(N, D, U, a, b, e, alpha, beta, R_D_star, R_N_star)
-    A, B, E = np.exp(a), np.exp(b), np.exp(e)
-    return E + A / N_eff ** alpha + B / D_eff ** beta
-
-
-@dataclass(frozen=True)
-class LawForm:
-    slug: str
-    title: str
-    params: tuple[str, ...]
-    latex: str
-    kind: str  # "loss_nd" (L(N, D[, U])), "loss_1d" (L(x)), "allocation" (N*(C), D*(C)), "map" (Err(L)),
-    #            "hyper" (hyperparameters vs C), "moe" (L(N, D, G)), "reference" (stored, not evaluated),
-    #            "metric_1d" (a metric other than LM loss vs one variable, on the law's own units),
-    #            "hyper_nd" (a hyperparameter vs N and D), "precision", "parallel"
-    fn: Callable | None = None
-
-
-FORMS: dict[str, LawForm] = {
-    f.slug: f
-    for f in (
-        LawForm("chinchilla", "Chinchilla parametric loss", ("E", "A", "B", "alpha", "beta"),
-                r"L(N,D)=E+\frac{A}{N^{\alpha}}+\frac{B}{D^{\beta}}", "loss_nd", chinchilla_loss),
-        LawForm("kaplan_nd", "Kaplan L(N, D)", ("N_c", "D_c", "alpha_N", "alpha_D"),
-                r"L(N,D)=\left[\left(\frac{N_c}{N}\right)^{\alpha_N/\alpha_D}+\frac{D_c}{D}\right]^{\alpha_D}",
-                "loss_nd", kaplan_nd_loss),
-        LawForm("muennighoff", "Data-constrained loss", ("a", "b", "e", "alpha", "beta", "R_D_star", "R_N_star"),
-                r"L=E+\frac{A}{N'^{\alpha}}+\frac{B}{D'^{\beta}},\ D'=U+UR_D^*(1-e^{-R_D/R_D^*})",
-                "loss_nd", muennighoff_loss),
-        LawForm("gadre", "Over-training loss L(C, M)", ("E", "a", "b", "eta"),
-                r"L(C,M)=E+\left(aM^{\eta}+bM^{-\eta}\right)C^{-\eta},\ M=D/N", "loss_nd", gadre_loss),
-        LawForm("downstream", "Loss to downstream error", ("epsilon", "k", "gamma"),
-                r"\mathrm{Err}(L)=\epsilon-k\,e^{-\gamma L}", "map", downstream_error),
-        LawForm("power_law", "Power law L(x)", ("x_c", "alpha"),
-                r"L(x)=\left(\frac{x_c}{x}\right)^{\alpha}", "loss_1d", power_law),
-        LawForm("allocation_power", "Compute-optimal allocation", ("k_N", "a_N", "k_D", "a_D"),
-                r"N^*=k_N C^{a_N},\ D^*=k_D C^{a_D}", "allocation", None),
-        LawForm("power_offset", "Power law with irreducible loss L(x)", ("E", "x_0", "alpha"),
-                r"L(x)=L_\infty+\left(\frac{x_0}{x}\right)^{\alpha}", "loss_1d", power_offset_loss),
-        LawForm("allocation_c1", "Compute-optimal model size N*(C) = (C/C_1)^beta", ("C1", "beta"),
-                r"N^*=\left(\frac{C}{C_1}\right)^{\beta},\ D^*=\frac{C}{6N^*}", "allocation", None),
-        LawForm("tokens_power", "Compute-optimal tokens D*(C) = A C^alpha", ("A", "alpha"),
-                r"D^*=A\,C^{\alpha},\ N^*=\frac{C}{6D^*}", "allocation", None),
-        LawForm("hyper_c", "Optimal learning rate and batch size vs compute", ("eta_coeff", "eta_exp", "B_coeff", "B_exp"),
-                r"\eta_{opt}=k_\eta C^{a_\eta},\ B_{opt}=k_B C^{a_B}", "hyper", None),
-        LawForm("moe_granularity", "Fine-grained MoE loss L(N, D, G)", ("a", "alpha", "b", "beta", "g", "gamma", "c"),
-                r"L(N,D,G)=c+\left(\frac{g}{G^{\gamma}}+a\right)\frac{1}{N^{\alpha}}+\frac{b}{D^{\beta}}", "moe",
-                moe_granularity_loss),
-        LawForm("power_log10norm", "Power law L(A) = (A/A_0)^(-B_0)", ("log10_A0", "B0"),
-                r"L(A)=\left(\frac{A}{A_0}\right)^{-B_0}", "metric_1d", power_log10norm),
-        LawForm("power_scaled", "Power law L = (beta X)^alpha", ("beta", "alpha"),
-                r"L=(\beta X)^{\alpha}", "metric_1d", power_scaled),
-        LawForm("power_coeff", "Power law y = k x^a", ("k", "a"), r"y=k\,x^{a}", "metric_1d", power_coeff),
-        LawForm("precision", "Precision-aware loss L(N, D, P_w, P_a, P_kv)",
-                ("A", "alpha", "B", "E", "gamma_w", "n_w", "gamma_i", "n_i", "gamma_kv", "n_kv"),
-                r"L=A\,N_{\mathrm{eff}}^{-\alpha}+B\,D^{-\alpha}+E,\ N_{\mathrm{eff}}=N\prod_{x\in\{w,a,kv\}}"
-                r"\left(1-e^{-P_x/\gamma_x+n_x}\right)", "precision", precision_loss),
-        LawForm("parallel", "Parallel scaling L(N, P)", ("E", "A", "alpha", "k"),
-                r"L(N,P)=E+\left(\frac{A\cdot 10^{9}}{N\,(k\ln P+1)}\right)^{\alpha}", "parallel", parallel_loss),
-        LawForm("loglinear_nd", "Hyperparameter log-linear in N and D", ("ln_coeff", "exp_N", "exp_D"),
-                r"\ln y=c+a\ln N+b\ln D", "hyper_nd", loglinear_nd),
-        LawForm("reference", "Published law (form and coefficients for reference; not evaluated here)", (),
-                "", "reference", None),
-    )
+# What a law's parameter count N counts (`params_counted`), and its compute formula (`flops`).
+PARAM_COUNTS = {
+    "total": "total parameters",
+    "non-embedding": "non-embedding parameters",
+    "active": "active parameters (mixture of experts)",
+    "flops-per-token": "M, non-embedding FLOPs per token (N shown as M/6)",
+    "": "parameter count not stated",
 }
+FLOP_FORMULAS = {"6ND": "C = 6·N·D", "MD": "C = M·D", "": "compute formula not stated"}
+
+# Muennighoff et al. 2023, App. A: R_D* = 15.387756 (repeated data decays with this constant;
+# 'up to 4 epochs ... almost as good as new data', abstract). Used for laws that have no
+# repetition term of their own, so a data limit is never ignored.
+REPEAT_R_D_STAR = 15.387756
+REPEAT_SOURCE = "Muennighoff et al. 2023, Eq. (5) with R_D* = 15.39 (App. A)"
+FRESH_EPOCHS = 4.0
 
 
 @dataclass(frozen=True)
 class Law:
-    """One published (or fitted) law: a form, its coefficients and their provenance."""
+    """One published (or fitted) law: a form, its coefficients, conventions, domain and provenance."""
 
     slug: str
     name: str
@@ -220,10 +49,16 @@ class Law:
     variable: str = ""            # for loss_1d: "N", "D" or "C"
     compute_unit: str = "FLOP"    # unit the coefficients take C in
     model_scale: str = "N"        # "N" (parameters) or "M" (non-embedding FLOPs per token)
-    param_convention: str = "total"
-    compute_convention: str = "C = 6ND"
+    param_convention: str = "total"     # the paper's words
+    compute_convention: str = "C = 6ND"  # the paper's words
+    params_counted: str = ""      # a key of PARAM_COUNTS (data, not prose)
+    flops: str = ""               # a key of FLOP_FORMULAS
+    allocate_from: str = ""       # allocation laws printing both N*(C) and D*(C): which rule is kept
+    frontier: str = ""            # "derived" when the paper states L(N, D) but not its frontier
     dataset: str = ""
     verified: bool = True
+    check: str = ""
+    example: str = ""             # the worked-example test that reproduces the paper, or why none
     notes: str = ""
     family: str = ""
     latex: str = ""
@@ -233,6 +68,7 @@ class Law:
     x_range: tuple[float, ...] = ()     # a single-variable law's x (in its own unit), where known
     metric: str = ""                    # what a metric_1d law predicts (name and unit), e.g. "TIFA score"
     x_unit: str = ""                    # the unit its x is stated in, e.g. "data points", "billion parameters"
+    fitted_on: str = ""                 # for a law fitted here: the dataset id and fit settings
 
     @property
     def p(self) -> dict[str, float]:
@@ -248,20 +84,39 @@ class Law:
 
     @property
     def has_allocation(self) -> bool:
-        return self.kind in ("loss_nd", "allocation")
+        return FORMS[self.form].allocates
+
+    @property
+    def own_repetition(self) -> bool:
+        """True when the law models repeated data itself (the data-constrained form)."""
+        return self.form == "muennighoff"
+
+    @property
+    def repetition_r_d_star(self) -> float:
+        return self.p["R_D_star"] if self.own_repetition else REPEAT_R_D_STAR
 
     @property
     def label(self) -> str:
         return f"{self.name} — {self.citation}" if self.citation else self.name
 
+    @property
+    def convention(self) -> str:
+        """Short name of the law's conventions, for legends and table cells."""
+        return f"{PARAM_COUNTS.get(self.params_counted, self.params_counted)}; " \
+               f"{FLOP_FORMULAS.get(self.flops, self.flops)}"
 
-def evaluate_loss(law: Law, N, D, U=np.inf):
-    """Predicted loss of an L(N, D[, U]) law. U (unique tokens) matters only to data-constrained forms."""
-    if law.form == "muennighoff":
-        return muennighoff_loss(N, D, U, **law.p)
+
+def evaluate_loss(law: Law, N, D, U=math.inf):
+    """Predicted loss of an L(N, D[, U]) law with U unique tokens. The data-constrained form models
+    repetition itself; for every other form the training tokens D are replaced by the effective
+    data D' of Muennighoff et al. 2023 (R_D* = 15.39) when D exceeds U, so U is never ignored."""
     if law.kind != "loss_nd":
         raise ValueError(f"law {law.slug!r} ({law.form}) has no L(N, D)")
-    return FORMS[law.form].fn(N, D, **law.p)
+    if law.own_repetition:
+        return FORMS[law.form].fn(N, D, U, **law.p)
+    if np.all(np.isinf(U)):
+        return FORMS[law.form].fn(N, D, **law.p)
+    return FORMS[law.form].fn(N, effective_data(D, U, REPEAT_R_D_STAR), **law.p)
 
 
 def evaluate_1d(law: Law, x_flops_or_count):
@@ -275,6 +130,15 @@ def evaluate_1d(law: Law, x_flops_or_count):
     return FORMS[law.form].fn(x, **law.p)
 
 
+def evaluate(law: Law, *inputs):
+    """The law's own function at its inputs (for the family views: moe, precision, parallel, map,
+    hyper_nd, curve and avg_param laws)."""
+    fn = FORMS[law.form].fn
+    if fn is None:
+        raise ValueError(f"law {law.slug!r} ({law.form}) is not evaluated here")
+    return fn(*inputs, **law.p)
+
+
 def make_law(slug: str, form: str, params: dict[str, float], **meta) -> Law:
     """Build a Law, checking that the parameters match the form's names exactly."""
     if form not in FORMS:
@@ -285,5 +149,23 @@ def make_law(slug: str, form: str, params: dict[str, float], **meta) -> Law:
     values = tuple((k, float(params[k])) for k in expected)
     for k, v in values:
         if not np.isfinite(v):
-            raise ValueError(f"law {slug!r}: parameter {k} is not finite")
+            raise ValueError(f"law {slug!r}: parameter {k} is not finite ({v})")
+    if meta.get("params_counted", "") not in PARAM_COUNTS:
+        raise ValueError(f"law {slug!r}: params_counted must be one of {tuple(PARAM_COUNTS)}")
+    if meta.get("flops", "") not in FLOP_FORMULAS:
+        raise ValueError(f"law {slug!r}: flops must be one of {tuple(FLOP_FORMULAS)}")
+    if "latex" not in meta or not meta["latex"]:
+        meta["latex"] = FORMS[form].latex
     return Law(slug=slug, name=meta.pop("name", slug), form=form, params=values, **meta)
+
+
+def from_fit(result, slug: str, name: str, dataset: str, c_range=(), n_range=(), d_range=(),
+             params_counted: str = "", settings: str = "") -> Law:
+    """A law fitted to a user's runs (a lib.fitting.FitResult), usable everywhere a published law
+    is: the planner, the families, exports. Its provenance is the dataset and the fit settings."""
+    form = FORMS[result.model]
+    return make_law(slug, form.slug, result.p, name=name, citation="fit to your runs", locator=form.citation,
+                    dataset=dataset, verified=False, check="fitted here, not published",
+                    params_counted=params_counted, flops="6ND" if form.allocates else "",
+                    c_range=tuple(c_range), n_range=tuple(n_range), d_range=tuple(d_range),
+                    fitted_on=f"{dataset}; {settings}".strip("; "))

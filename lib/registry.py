@@ -6,7 +6,10 @@ used. Offline, or on a checksum mismatch, nothing is cached or imported and the 
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import os
 import tomllib
 import urllib.error
@@ -38,6 +41,16 @@ class Entry:
     units: str
     mapping: dict = field(default_factory=dict)
     drop_incomplete: bool = False
+    # Optional steps between the verified download and the import (all plain-text parsing):
+    # extract = "ipynb-output:CELL" reads the whitespace-separated table printed in that cell's
+    #   stored output of a Jupyter notebook (JSON; the notebook is never executed), with the
+    #   header ``columns``; the sha256 is the notebook's.
+    # scale = {column = factor}: multiply a column (e.g. billions -> counts).
+    # complement = {new column = column}: new = 1 - column (e.g. an accuracy's error rate).
+    extract: str = ""
+    columns: tuple = ()
+    scale: dict = field(default_factory=dict)
+    complement: dict = field(default_factory=dict)
 
 
 def load_registry(path: Path = REGISTRY_FILE) -> dict[str, Entry]:
@@ -45,6 +58,8 @@ def load_registry(path: Path = REGISTRY_FILE) -> dict[str, Entry]:
         rows = tomllib.load(f)["dataset"]
     out = {}
     for r in rows:
+        if "columns" in r:
+            r = r | {"columns": tuple(r["columns"])}
         e = Entry(**r)
         if e.format != "csv":
             raise ValueError(f"dataset {e.id}: only plain CSV is fetched (never pickles)")
@@ -87,11 +102,44 @@ def fetch(entry: Entry, mirror: str | None = None, timeout: float = 20.0) -> byt
     return data
 
 
-def fetch_and_import(entry: Entry, con, mirror: str | None = None) -> store.ImportResult:
-    data = fetch(entry, mirror)
-    if entry.drop_incomplete:
-        import io
+def _extract_notebook_table(entry: Entry, data: bytes) -> bytes:
+    kind, _, arg = entry.extract.partition(":")
+    if kind != "ipynb-output" or not arg.isdigit() or not entry.columns:
+        raise RegistryError(f"{entry.id}: unknown extract step {entry.extract!r}; nothing was imported.")
+    try:
+        nb = json.loads(data.decode("utf-8"))
+        outputs = nb["cells"][int(arg)].get("outputs", [])
+    except (ValueError, KeyError, IndexError, UnicodeDecodeError) as e:
+        raise RegistryError(f"{entry.id}: the notebook could not be read ({e}); nothing was imported.") from None
+    text = "".join("".join(o.get("text", [])) for o in outputs if o.get("output_type") == "stream")
+    rows = [line.split() for line in text.splitlines() if len(line.split()) == len(entry.columns)]
+    if not rows:
+        raise RegistryError(f"{entry.id}: no table with {len(entry.columns)} columns in cell {arg}; nothing was imported.")
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(entry.columns)
+    w.writerows(rows)
+    return out.getvalue().encode()
 
+
+def prepare(entry: Entry, data: bytes) -> bytes:
+    """The verified download turned into the CSV that is imported (extract, scale, complement)."""
+    if entry.extract:
+        data = _extract_notebook_table(entry, data)
+    if entry.scale or entry.complement:
+        import pandas as pd
+        df = pd.read_csv(io.BytesIO(data))
+        for col, factor in entry.scale.items():
+            df[col] = pd.to_numeric(df[col], errors="coerce") * float(factor)
+        for new, col in entry.complement.items():
+            df[new] = 1.0 - pd.to_numeric(df[col], errors="coerce")
+        data = df.to_csv(index=False).encode()
+    return data
+
+
+def fetch_and_import(entry: Entry, con, mirror: str | None = None) -> store.ImportResult:
+    data = prepare(entry, fetch(entry, mirror))
+    if entry.drop_incomplete:
         import pandas as pd
         df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
         need = [c for c in entry.mapping.values()]

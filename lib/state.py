@@ -18,6 +18,9 @@ MAX_VALUE_LEN = 200
 # Query parameters Streamlit itself understands; never reported as unknown.
 STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+# An empty multi selection in a link (a slug cannot be "-": it must start with a letter or digit).
+# A selection of the single choice "-" is written "-," so the two never collide.
+EMPTY = "-"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Field:
     label: str = ""
     allow_inf: bool = False    # for log10: a last option "unlimited" (math.inf)
     allow_none: bool = False   # for log10: a first option "none" (-math.inf, i.e. a value of 0)
+    allow_empty: bool = False  # for multi: an empty selection is a valid view, written as EMPTY
+
 
     def options(self) -> list[float]:
         """The grid a log10 field snaps to (its widget's options)."""
@@ -91,7 +96,9 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
             notices.append(f"Unknown {label.lower()} '{raw[:60]}'; showing the default.")
             return f.default
         if f.kind == "multi":
-            items = [s for s in raw.split(",") if s]
+            if f.allow_empty and raw.strip() in (EMPTY, ""):
+                return ()
+            items = [] if raw.strip() == EMPTY else [s for s in raw.split(",") if s]
             good = [s for s in dict.fromkeys(items) if s in f.choices]
             bad = [s for s in items if s not in f.choices]
             if bad:
@@ -106,25 +113,94 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
     raise ValueError(f"unknown field kind {f.kind!r}")
 
 
+def _short(v: str) -> str:
+    v = str(v)
+    return v if len(v) <= 40 else v[:40] + "…"
+
+
 def decode(params: Mapping[str, Sequence[str] | str], fields: Sequence[Field]) -> tuple[dict, list[str]]:
-    """Validated values for every field, and notices for what was ignored, clamped or unknown."""
+    """Validated values for every field, and notices for what was ignored, clamped or unknown.
+
+    Keys match a field exactly; failing that, a key that matches exactly one field's key when
+    case is ignored (``c`` for ``C``, ``LAW`` for ``law``) is read as that field, with a notice.
+    A field given more than once (``C=1e22&C=1e24``, or ``C`` and ``c``) takes its LAST value,
+    and the notice names the value used. Every notice says what the page shows instead."""
     notices: list[str] = []
     by_key = {f.key: f for f in fields}
+    folded: dict[str, list[str]] = {}
+    for f in fields:
+        folded.setdefault(f.key.lower(), []).append(f.key)
     values = {f.key: f.default for f in fields}
+    given: dict[str, list[str]] = {}          # field key -> raw values in the order they came
     for key, raw in params.items():
         seq = [raw] if isinstance(raw, str) else list(raw)
         if key in STREAMLIT_KEYS:
             continue
-        if key not in by_key:
-            shown = key if len(key) <= 40 else key[:40] + "…"
-            notices.append(f"Ignored unknown URL parameter '{shown}'.")
+        target = key if key in by_key else None
+        if target is None:
+            same = folded.get(str(key).lower(), [])
+            if len(same) == 1:
+                target = same[0]
+                notices.append(f"Read URL parameter '{_short(key)}' as '{target}' (parameter names are "
+                               "case-sensitive).")
+        if target is None:
+            notices.append(f"Ignored unknown URL parameter '{_short(key)}'.")
             continue
+        given.setdefault(target, []).extend(str(v) for v in seq)
+    for key, seq in given.items():
         if not seq:
             continue
         if len(seq) > 1:
-            notices.append(f"'{key}' was given {len(seq)} times; using the last one.")
-        values[key] = _decode_one(by_key[key], str(seq[-1]), notices)
+            shown = ", ".join(f"'{_short(v)}'" for v in seq[:5]) + (", …" if len(seq) > 5 else "")
+            notices.append(f"'{key}' was given {len(seq)} times ({shown}); using the last one, '{_short(seq[-1])}'.")
+        values[key] = _decode_one(by_key[key], seq[-1], notices)
     return values, notices
+
+
+def notice_text(notices: Sequence[str]) -> str:
+    """The one warning a page shows for a link's notices (markdown list). Each notice says what
+    was used instead, so this text does not claim that defaults were used."""
+    return ("Some link parameters were not used as written:\n\n" + "\n".join(f"- {n}" for n in notices)
+            + "\n\nThe address bar now shows the view as opened.")
+
+
+def canonical_query(params: Mapping[str, Sequence[str] | str], fields: Sequence[Field]) -> dict[str, str]:
+    """The query a link should be rewritten to: its decoded values re-encoded (one value per key,
+    field keys in their own case, non-defaults only), plus Streamlit's own keys (last value)."""
+    values, _ = decode(params, fields)
+    out = encode(values, fields)
+    for k in STREAMLIT_KEYS:
+        if k in params:
+            raw = params[k]
+            seq = [raw] if isinstance(raw, str) else list(raw)
+            if seq:
+                out[k] = str(seq[-1])
+    return out
+
+
+def needs_rewrite(params: Mapping[str, Sequence[str] | str], fields: Sequence[Field]) -> bool:
+    """Whether the address bar differs from canonical_query (a repeated or mis-cased key, an
+    unknown key, a value written differently): then the page should replace the query with it."""
+    want = canonical_query(params, fields)
+    have = {}
+    for k, raw in params.items():
+        seq = [raw] if isinstance(raw, str) else list(raw)
+        if len(seq) != 1:
+            return True
+        have[k] = str(seq[0])
+    return have != want
+
+
+def normalise_path(path: str, known: Sequence[str] | None = None) -> str | None:
+    """A request path as a page's url_path: '/PLANNER' -> 'planner', '/Fit/' -> 'fit',
+    '/planner?C=1e24' -> 'planner' (the query is not part of the path), '/' or '' -> '' (home).
+    With known (the app's url_paths), returns the known path that matches ignoring case, '' for
+    home, or None when the path names no page."""
+    p = str(path or "").split("?", 1)[0].split("#", 1)[0].strip().strip("/").lower()
+    if known is None or p == "":
+        return p
+    by_lower = {str(k).strip("/").lower(): str(k) for k in known}
+    return by_lower.get(p)
 
 
 def encode_value(f: Field, v) -> str:
@@ -133,7 +209,9 @@ def encode_value(f: Field, v) -> str:
             return "inf" if v > 0 else "0"
         return fmt_sci(10 ** v)
     if f.kind == "multi":
-        return ",".join(v)
+        if not v:
+            return EMPTY
+        return ",".join(v) + ("," if tuple(v) == (EMPTY,) else "")
     if f.kind == "float":
         return f"{v:.6g}"
     return str(v)

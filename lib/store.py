@@ -20,7 +20,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .laws import FORMS, Law, make_law
+from .forms import FORMS
+from .laws import Law, make_law
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -38,8 +39,13 @@ def _source_files(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix in (".toml", ".csv"))
 
 
+# Bump when the published store's build changes (columns, parsing), so a store built by older code
+# from the same data/ is rebuilt rather than served with missing columns.
+PUBLISHED_SCHEMA = "2: structured conventions, example"
+
+
 def data_hash(data_dir: Path = DATA_DIR) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(PUBLISHED_SCHEMA.encode() + b"\0")
     for p in _source_files(data_dir):
         h.update(p.relative_to(data_dir).as_posix().encode())
         h.update(b"\0")
@@ -62,8 +68,8 @@ def load_sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
 # convention, D in tokens, x in a single-variable law's own unit (its `variable`).
 RANGES = ("c_range", "n_range", "d_range", "x_range")
 _LAW_META = ("name", "form", "family", "source", "locator", "variable", "compute_unit", "model_scale",
-             "param_convention", "compute_convention", "dataset", "domain", "latex", "verified", "check", "notes",
-             "metric", "x_unit")
+             "param_convention", "compute_convention", "params_counted", "flops", "allocate_from", "frontier",
+             "dataset", "domain", "latex", "verified", "check", "example", "notes", "metric", "x_unit")
 
 
 def load_laws_table(data_dir: Path = DATA_DIR) -> pd.DataFrame:
@@ -275,6 +281,9 @@ def row_to_law(r) -> Law:
         citation=r.get("citation", ""), locator=r["locator"], variable=r["variable"] or "",
         compute_unit=r["compute_unit"] or "FLOP", model_scale=r["model_scale"] or "N",
         param_convention=r["param_convention"], compute_convention=r["compute_convention"],
+        params_counted=r.get("params_counted", "") or "", flops=r.get("flops", "") or "",
+        allocate_from=r.get("allocate_from", "") or "", frontier=r.get("frontier", "") or "",
+        check=r.get("check", "") or "", example=r.get("example", "") or "",
         dataset=r["dataset"], verified=bool(r["verified"]), notes=r["notes"], family=r.get("family", "") or "",
         latex=r.get("latex", "") or FORMS[r["form"]].latex, metric=r.get("metric", "") or "",
         x_unit=r.get("x_unit", "") or "",
@@ -331,7 +340,10 @@ def content_id(runs: pd.DataFrame, table: pd.DataFrame | None = None) -> str:
 def import_runs(con, runs: pd.DataFrame, name: str, note: str = "", source_columns: dict | None = None,
                 table: pd.DataFrame | None = None, _fail_after_dataset_row: bool = False) -> ImportResult:
     """Store normalised runs (and optionally every numeric column of the upload) under their
-    content hash, in one transaction: all of it lands, or none of it."""
+    content hash, in one transaction: all of it lands, or none of it.
+
+    ImportResult.n_rows is the number of rows stored: the runs, or for a columns-only import
+    (no runs, a numeric table) the table's rows; the same count whether just created or found."""
     missing = [c for c in RUN_COLUMNS if c not in runs]
     if missing:
         raise ValueError(f"runs lack columns {missing}")
@@ -370,7 +382,7 @@ def import_runs(con, runs: pd.DataFrame, name: str, note: str = "", source_colum
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        return ImportResult(ds_id, True, len(df))
+        return ImportResult(ds_id, True, n_rows)
     finally:
         cur.close()
 
@@ -422,3 +434,17 @@ if __name__ == "__main__":
         n_laws = _con.execute("SELECT count(*) FROM laws").fetchone()[0]
         n_src = _con.execute("SELECT count(*) FROM sources").fetchone()[0]
     print(f"published store ready: {path} ({n_laws} laws from {n_src} papers)")
+
+
+def dataset_param_convention(con, dataset_id: str) -> str:
+    """What a stored dataset's parameter column counts ('total', 'non-embedding', 'active (MoE)'),
+    as chosen at import; '' when the import did not say."""
+    cur = con.cursor()
+    try:
+        row = cur.execute("SELECT source_columns FROM datasets WHERE id = ?", [dataset_id]).fetchone()
+    finally:
+        cur.close()
+    try:
+        return str(json.loads(row[0] or "{}").get("units", {}).get("parameters", "")) if row else ""
+    except (ValueError, AttributeError):
+        return ""

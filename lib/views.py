@@ -6,8 +6,133 @@ import math
 
 import numpy as np
 
-from .laws import COMPUTE_UNITS, Law
+from . import allocation
+from .forms import effective_data, muennighoff_effective, precision_factors
+from .laws import COMPUTE_UNITS, REPEAT_R_D_STAR, Law, evaluate, evaluate_1d, evaluate_loss
 from .schedules import annealing_areas, lr_schedule
+
+C_GRID = np.logspace(17, 27, 80)
+PREC_KEYS = ("gamma_w", "n_w", "gamma_i", "n_i", "gamma_kv", "n_kv")
+
+
+def curve(law: Law, x, y, **kw) -> dict:
+    """A curve for figures.curves_figure, named and cited by its law (dotted when unverified)."""
+    return {"name": law.name, "citation": law.citation, "locator": law.locator, "x": x, "y": y,
+            "dash": "solid" if law.verified else "dot", **kw}
+
+
+# ---- one function per family view ------------------------------------------------------------
+
+def single_variable(laws, var: str) -> list[dict]:
+    """F1: single-variable laws L(x) with x = C (FLOPs), N or D."""
+    x = C_GRID if var == "C" else np.logspace(5, 13, 80)
+    return [curve(lw, x, evaluate_1d(lw, x)) for lw in laws if lw.kind == "loss_1d" and lw.variable == var]
+
+
+def overtraining(laws, C: float) -> list[dict]:
+    """F3: loss vs tokens per parameter M = D/N at a fixed budget C, each law's optimum marked."""
+    M = np.logspace(0, 3, 80)
+    N = np.sqrt(C / (6 * M))
+    out = []
+    for lw in laws:
+        if lw.kind == "loss_nd":
+            opt = allocation.compute_optimal(lw, C)
+            out.append(curve(lw, M, evaluate_loss(lw, N, M * N),
+                             point=(float(opt["tokens_per_param"][0]), float(opt["loss"][0]))))
+    return out
+
+
+def repetition_worth(laws, U: float = 1e10) -> list[dict]:
+    """F4: worth of repeated data, effective tokens D' over tokens seen, vs epochs: each stored
+    data-constrained law, and the decay the planner applies to laws without one."""
+    epochs = np.linspace(1, 60, 120)
+    out = []
+    for lw in laws:
+        if lw.form == "muennighoff":
+            _, D_eff = muennighoff_effective(1.0, epochs * U, U, **lw.p)
+            out.append(curve(lw, epochs, D_eff / (epochs * U)))
+    out.append({"name": f"planner's decay for other laws (R_D* = {REPEAT_R_D_STAR:.2f})", "citation":
+                "Muennighoff et al. 2023", "locator": "Eq. (5), App. A", "x": epochs,
+                "y": effective_data(epochs * U, U, REPEAT_R_D_STAR) / (epochs * U), "dash": "dash"})
+    return out
+
+
+def granularity(moe_laws, dense_laws, N: float, D: float) -> list[dict]:
+    """F5: loss vs expert granularity G at N, D, with dense baselines as flat lines."""
+    G = np.logspace(0, np.log10(64), 60)
+    out = [curve(lw, G, evaluate(lw, N, D, G)) for lw in moe_laws]
+    return out + [curve(lw, G, np.full(G.size, float(evaluate_loss(lw, N, D))), dash="dash") for lw in dense_laws]
+
+
+def hyper_at(law: Law, C):
+    """F7: (learning rate, batch size in tokens) of a hyper_c law at budget C (FLOPs)."""
+    p = law.p
+    C = np.asarray(C, dtype=float)
+    return p["eta_coeff"] * C ** p["eta_exp"], p["B_coeff"] * C ** p["B_exp"]
+
+
+def downstream(laws, L0: float) -> tuple[list[dict], dict]:
+    """F9: error vs loss for each loss→error map, and each map's error at loss L0."""
+    Ls = np.linspace(1.5, 6.0, 100)
+    at = {lw.slug: float(evaluate(lw, L0)) for lw in laws}
+    return [curve(lw, Ls, evaluate(lw, Ls), point=(L0, at[lw.slug])) for lw in laws], at
+
+
+def precision_point(law: Law, N: float, D: float, Pw: float, Pa: float, Pkv: float) -> dict:
+    """F6: effective parameters, the fractions kept, the loss and its 16-bit reference (Kumar et al. Eq. 4)."""
+    p = law.p
+    fac = [float(f) for f in precision_factors(Pw, Pa, Pkv, *(p[k] for k in PREC_KEYS))]
+    return {"fractions": fac, "N_eff": N * fac[0] * fac[1] * fac[2], "loss": float(evaluate(law, N, D, Pw, Pa, Pkv)),
+            "loss_16bit": float(evaluate(law, N, D, 16.0, 16.0, 16.0))}
+
+
+def precision_curves(law: Law, N: float, D: float) -> list[dict]:
+    """F6: loss vs bits for all three components tied, and for each one alone (others 16-bit)."""
+    bits = np.linspace(3.5, 16.0, 126)
+    return [curve(law, bits, evaluate(law, N, D, bits, bits, bits), name="all three at the same bits"),
+            curve(law, bits, evaluate(law, N, D, bits, 16.0, 16.0), name="weights only (others 16-bit)", dash="dash"),
+            curve(law, bits, evaluate(law, N, D, 16.0, bits, 16.0), name="activations only", dash="dot"),
+            curve(law, bits, evaluate(law, N, D, 16.0, 16.0, bits), name="KV cache only", dash="dashdot")]
+
+
+def parallel(laws, N: float, P: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """F8: per law the loss at P and at 1 stream with the equivalent dense size (rows), the loss
+    change from P = 1 over P, and the size multiplier k ln P + 1."""
+    Ps = np.logspace(0, np.log10(64), 60)
+    rows, change, mult = [], [], []
+    for lw in laws:
+        p = lw.p
+        Lp, L1 = float(evaluate(lw, N, P)), float(evaluate(lw, N, 1))
+        rows.append({"law": lw.name, f"loss at P = {P}": round(Lp, 4), "loss at P = 1": round(L1, 4),
+                     "equivalent dense parameters": N * (p["k"] * math.log(P) + 1), "floor E": p["E"]})
+        change.append(curve(lw, Ps, evaluate(lw, N, Ps) - L1, point=(P, Lp - L1)))
+        mult.append(curve(lw, Ps, p["k"] * np.log(Ps) + 1, point=(P, p["k"] * math.log(P) + 1)))
+    return rows, change, mult
+
+
+def allocation_curves(laws) -> list[dict]:
+    """F2, F11: N*(C) over the compute grid for every law with an allocation, labelled with its
+    convention and whether its frontier is derived."""
+    from .plan import frontier
+    out = []
+    for lw in laws:
+        fr = frontier(lw, C_GRID)
+        out.append(curve(lw, C_GRID, fr["N"], name=fr["label"]))
+    return out
+
+
+def size_multipliers(laws, C: float) -> list[tuple[str, float]]:
+    """F11: each law's N* at C relative to the first law's."""
+    n = [float(allocation.compute_optimal(lw, C)["N"][0]) for lw in laws]
+    return [(lw.name, v / n[0]) for lw, v in zip(laws[1:], n[1:])]
+
+
+def domain_point(law: Law, siblings, x0: float, lo: float, hi: float) -> tuple[float, list[dict]]:
+    """F12: the law's metric at x0 (its own unit), and curves for it and its siblings over 10^lo..10^hi."""
+    xs = np.logspace(lo, hi, 80)
+    y0 = float(evaluate_1d(law, law_input(law, x0)))
+    return y0, [curve(lw, xs, evaluate_1d(lw, law_input(lw, xs)), point=(x0, float(evaluate_1d(lw, law_input(lw, x0)))))
+                for lw in siblings]
 
 SCHEDULE_LABELS = (("constant", "constant"), ("cosine", "cosine"), ("wsd", "warmup-stable-decay"))
 

@@ -5,13 +5,13 @@ import os
 import pandas as pd
 import streamlit as st
 
-from lib import ingest, registry, ui
+from lib import cache, ingest, registry, widgets
 from lib.cite import bibtex
 from lib.state import Field
 
 PAGE = "data"
-ui.require_navigation()
-tables = ui.tables_index()
+widgets.require_navigation()
+tables = cache.tables_index()
 FIELDS = (
     Field("view", "choice", "laws", choices=("laws", "sources", "tables", "runs", "datasets"), label="View"),
     Field("table", "choice", tables["id"].iloc[0], choices=tuple(tables["id"]), label="Table"),
@@ -19,15 +19,19 @@ FIELDS = (
 st.title("Data")
 st.caption("Everything in the published store, each row with its paper and locator. Built from the cited text "
            "files in data/; numbers marked UNVERIFIED could not be checked against the paper text.")
-ui.url_view(PAGE, FIELDS)
-st.radio("Show", FIELDS[0].choices, key=ui.wkey(PAGE, FIELDS[0]), horizontal=True, format_func=str.capitalize)
-view = st.session_state[ui.wkey(PAGE, FIELDS[0])]
+widgets.url_view(PAGE, FIELDS)
+st.radio("Show", FIELDS[0].choices, key=widgets.wkey(PAGE, FIELDS[0]), horizontal=True, format_func=str.capitalize)
+view = st.session_state[widgets.wkey(PAGE, FIELDS[0])]
 link = {"url": st.column_config.LinkColumn("paper", display_text="arXiv")}
 if view == "laws":
-    df = ui.laws_table()[["slug", "name", "citation", "locator", "form", "params_json", "verified", "check",
-                          "param_convention", "compute_convention", "dataset", "notes", "url", "source"]]
+    df = cache.laws_table()[["slug", "name", "citation", "locator", "form", "params_json", "verified", "check",
+                             "example", "params_counted", "flops", "param_convention", "compute_convention",
+                             "dataset", "notes", "url", "source"]]
+    st.caption("check: what each number was checked against (the paper's text, or the authors' released code or "
+               "data, named with repository, path and commit). example: the test in tests/test_worked_examples.py "
+               "(or elsewhere) that reproduces the paper's own worked example from the stored numbers, run in CI.")
 elif view == "sources":
-    df = ui.sources_table()
+    df = cache.sources_table()
 elif view == "datasets":
     reg = registry.load_registry()
     st.caption("Public run datasets the explorer can fetch (plain CSV, never pickles). Each download is checked "
@@ -37,7 +41,7 @@ elif view == "datasets":
     if st.button("Fetch, verify and import", key="data.fetch"):
         with st.spinner(f"Fetching {pick} …"):
             try:
-                res = registry.fetch_and_import(reg[pick], ui.user_con(), os.environ.get("SCALING_EXPLORER_MIRROR"))
+                res = registry.fetch_and_import(reg[pick], cache.user_con(), os.environ.get("SCALING_EXPLORER_MIRROR"))
             except (registry.RegistryError, ingest.IngestError) as e:
                 st.error(str(e))
             else:
@@ -50,26 +54,26 @@ elif view == "runs":
     st.caption("Documented LLM training runs: parameters (total, and active for MoE), training tokens and compute "
                "where the source states them, each with its quote and locator. Rows marked verified = no rest on "
                "secondary copies.")
-    df = ui.notable_runs()
+    df = cache.notable_runs()
 else:
-    st.selectbox("Table", list(tables["id"]), key=ui.wkey(PAGE, FIELDS[1]),
+    st.selectbox("Table", list(tables["id"]), key=widgets.wkey(PAGE, FIELDS[1]),
                  format_func=lambda t: f"{tables.set_index('id').loc[t, 'citation']}, "
                                        f"{tables.set_index('id').loc[t, 'locator']}: "
                                        f"{tables.set_index('id').loc[t, 'title']}")
-    meta = tables.set_index("id").loc[st.session_state[ui.wkey(PAGE, FIELDS[1])]]
+    meta = tables.set_index("id").loc[st.session_state[widgets.wkey(PAGE, FIELDS[1])]]
     st.markdown(f"**{meta['title']}** — {meta['citation']}, {meta['locator']} ([paper]({meta['url']}))")
     if meta["notes"]:
         st.caption(meta["notes"])
-    df = ui.published_table(meta.name)
+    df = cache.published_table(meta.name)
 if view != "tables":
     # keep the table widget state alive so its URL value survives switching views
-    st.session_state[ui.wkey(PAGE, FIELDS[1])] = st.session_state[ui.wkey(PAGE, FIELDS[1])]
-v = ui.sync_url(PAGE, FIELDS)
+    st.session_state[widgets.wkey(PAGE, FIELDS[1])] = st.session_state[widgets.wkey(PAGE, FIELDS[1])]
+v = widgets.sync_url(PAGE, FIELDS)
 query = st.text_input("Filter rows (text match in any column)", key="data.filter", max_chars=100)
 if query:
     df = df[df.astype(str).apply(lambda col: col.str.contains(query, case=False, regex=False)).any(axis=1)]
 st.dataframe(df, hide_index=True, column_config=link)
-sources = ui.sources_table()
+sources = cache.sources_table()
 cited = {"laws": "source", "sources": "source_id"}.get(view)
 shown = sources[sources["source_id"].isin(set(df[cited]))] if cited else sources
 c1, c2 = st.columns(2)

@@ -7,20 +7,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import allocation, figures, ingest, ui
-from lib.fitforms import FORMS
+from lib import cache, exports, figures, ingest, widgets
 from lib.fitting import FitError
-from lib.laws import evaluate_loss, make_law
+from lib.forms import FIT_FORMS as FORMS
+from lib.laws import evaluate_loss
+from lib.plan import frontier
 from lib.state import Field
 
 PAGE = "fit"
-ui.require_navigation()
-laws = ui.published_laws()
+widgets.require_navigation()
+laws = cache.published_laws()
 alloc_laws = tuple(s for s, l in laws.items() if l.has_allocation)
-ids = ui.dataset_ids()
+ids = cache.dataset_ids()
 FIELDS = (
-    Field("ds", "choice", ui.DEMO_ID, choices=tuple(ids), label="Dataset"),
-    Field("forms", "multi", ("chinchilla", "kaplan_nd"), choices=ui.RUN_FORMS, label="Law forms"),
+    Field("ds", "choice", cache.DEMO_ID, choices=tuple(ids), label="Dataset"),
+    Field("forms", "multi", ("chinchilla", "kaplan_nd"), choices=cache.RUN_FORMS, label="Law forms"),
     Field("compare", "multi", tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit")
                                     if s in laws), choices=alloc_laws, label="Published laws"),
     Field("boot", "choice", "0", choices=("0", "200", "1000"), label="Bootstrap resamples"),
@@ -30,8 +31,8 @@ FIELDS = (
     Field("afcols", "multi", (), choices=(), label="Columns"),
     Field("lam", "float", 0.999, lo=0.0, hi=0.99999, label="Annealing decay factor"),
 )
-K = {f.key: ui.wkey(PAGE, f) for f in FIELDS}
-COLORS = {m: figures.PALETTE[i + 1] for i, m in enumerate(ui.RUN_FORMS)}
+K = {f.key: widgets.wkey(PAGE, f) for f in FIELDS}
+COLORS = {m: figures.PALETTE[i + 1] for i, m in enumerate(cache.RUN_FORMS)}
 
 
 def do_import(data: bytes, filename: str):
@@ -42,7 +43,7 @@ def do_import(data: bytes, filename: str):
         if standard and (pick["n_params"] is None or pick["loss"] is None):
             raise ingest.IngestError("Map both the model-parameters column and the loss column, or neither "
                                      "(to store the columns only, e.g. a loss curve).")
-        res = ingest.import_csv(ui.user_con(), data, ingest.Mapping(**pick) if standard else None,
+        res = ingest.import_csv(cache.user_con(), data, ingest.Mapping(**pick) if standard else None,
                                 ss.get("imp.name") or filename, ss.get("imp.note", ""),
                                 compute_unit=ss.get("imp.cunit", "FLOPs"), param_convention=ss.get("imp.pconv", "total"))
     except ingest.IngestError as e:
@@ -58,12 +59,12 @@ def do_import(data: bytes, filename: str):
 
 st.title("Fit your runs")
 # the columns a link may name depend on its dataset: decode that first
-raw_ds = st.query_params.get("ds", ui.DEMO_ID)
-cols_now = list(ui.table(raw_ds if raw_ds in ids else ui.DEMO_ID).columns)
+raw_ds = st.query_params.get("ds", cache.DEMO_ID)
+cols_now = list(cache.table(raw_ds if raw_ds in ids else cache.DEMO_ID).columns)
 FIELDS = FIELDS[:7] + (Field("afcols", "multi", (), choices=tuple(cols_now), label="Columns"),) + FIELDS[8:]
-ui.url_view(PAGE, FIELDS)
+widgets.url_view(PAGE, FIELDS)
 if st.session_state[K["ds"]] not in ids:
-    st.session_state[K["ds"]] = ui.DEMO_ID
+    st.session_state[K["ds"]] = cache.DEMO_ID
 
 with st.expander("Import runs from a CSV", expanded=False):
     st.markdown("One row per run: model parameters, training tokens **or** training compute (FLOPs, C = 6ND), "
@@ -100,9 +101,9 @@ with st.expander("Import runs from a CSV", expanded=False):
 if "imp.done" in st.session_state:
     st.success(st.session_state.pop("imp.done"))
 
-st.selectbox("Dataset", ids, key=K["ds"], format_func=ui.dataset_label)
+st.selectbox("Dataset", ids, key=K["ds"], format_func=cache.dataset_label)
 c1, c2 = st.columns(2)
-c1.multiselect("Law forms to fit", ui.RUN_FORMS, key=K["forms"],
+c1.multiselect("Law forms to fit", cache.RUN_FORMS, key=K["forms"],
                format_func=lambda m: f"{FORMS[m].title} — {FORMS[m].citation}")
 c2.multiselect("Compare the allocation with published laws", alloc_laws, key=K["compare"],
                format_func=lambda s: laws[s].label)
@@ -114,8 +115,8 @@ c3.selectbox("Back-test: hold out the largest runs", FIELDS[5].choices, key=K["h
              format_func=lambda h: "off" if h == "0" else f"{h}% by compute")
 
 ds = st.session_state[K["ds"]]
-runs = ui.runs(ds)
-tbl = ui.table(ds)
+runs = cache.runs(ds)
+tbl = cache.table(ds)
 if tbl.columns.tolist() != cols_now:     # the dataset changed in this session: columns follow it
     st.session_state[K["afcols"]] = []
     FIELDS = FIELDS[:7] + (Field("afcols", "multi", (), choices=tuple(tbl.columns), label="Columns"),) + FIELDS[8:]
@@ -130,18 +131,17 @@ if len(runs):
     with st.spinner("Fitting (Huber δ = 1e-3 on log loss, L-BFGS-B from the best starts of the initialisation grid) …"):
         for m in forms:
             try:
-                r = ui.fit(ds, m)
+                r = cache.fit(ds, m)
             except FitError as e:
                 st.error(f"{FORMS[m].title}: {e}")
                 continue
             results[m] = r
-            law = make_law(f"fit-{m}", r.law_form, r.p, name=f"fit: {FORMS[m].title}", citation="your runs",
-                           locator=FORMS[m].citation)
+            law = cache.law(cache.fitted_slug(ds, m))
             fitted[m] = law
             pred = evaluate_loss(law, runs["n_params"].to_numpy(), runs["n_tokens"].to_numpy())
-            residuals[law.name] = pred / runs["loss"].to_numpy() - 1.0
+            residuals[f"fit: {FORMS[m].title}"] = pred / runs["loss"].to_numpy() - 1.0
             if n_boot:
-                boots[m] = ui.bootstrap(ds, m, n_boot, seed)
+                boots[m] = cache.bootstrap(ds, m, n_boot, seed)
             se, ci = (boots[m].se(), boots[m].ci()) if m in boots else ({}, {})
             rows.append({"form": FORMS[m].title, "parameters": ", ".join(
                 f"{k} = {val:.5g}" + (f" ± {se[k]:.2g}" if k in se else "") for k, val in r.p.items()),
@@ -154,7 +154,7 @@ if len(runs):
 else:
     st.info("This dataset has no mapped parameter/loss columns: use 'Fit any law form to your columns' below.")
 
-v = ui.sync_url(PAGE, FIELDS)
+v = widgets.sync_url(PAGE, FIELDS)
 
 if rows:
     st.subheader("Fitted parameters and diagnostics")
@@ -166,16 +166,16 @@ if fitted:
     grid = np.logspace(math.log10(runs["compute_flops"].min()) - 0.5, math.log10(runs["compute_flops"].max()) + 2, 60)
     fronts, bands_loss, bands_n = [], {}, {}
     for m, law in fitted.items():
-        fronts.append({**allocation.compute_optimal(law, grid), "name": law.name, "citation": "your runs",
+        fronts.append({**frontier(law, grid), "name": f"fit: {FORMS[m].title}", "citation": "your runs",
                        "locator": law.locator, "color": COLORS[m]})
         if m in boots:
-            bands_loss[law.name], bands_n[law.name] = ui.bootstrap_curves(
+            bands_loss[fronts[-1]["name"]], bands_n[fronts[-1]["name"]] = cache.bootstrap_curves(
                 ds, m, n_boot, seed, math.log10(grid[0]), math.log10(grid[-1]), len(grid))
     left, right = st.columns(2)
     left.plotly_chart(figures.runs_figure(runs, fronts, bands=bands_loss), key="runs")
-    right.plotly_chart(figures.residuals_figure(runs, residuals, {fitted[m].name: COLORS[m] for m in fitted}),
+    right.plotly_chart(figures.residuals_figure(runs, residuals, {f"fit: {FORMS[m].title}": COLORS[m] for m in fitted}),
                        key="resid")
-    published = [{**ui.frontier(s, math.log10(grid[0]), math.log10(grid[-1])), "name": laws[s].name,
+    published = [{**cache.frontier(s, math.log10(grid[0]), math.log10(grid[-1])), "name": laws[s].name,
                   "citation": laws[s].citation, "locator": laws[s].locator, "dash": "dot",
                   "color": figures.PALETTE[(4 + i) % len(figures.PALETTE)]} for i, s in enumerate(v["compare"])]
     st.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit vs "
@@ -184,7 +184,7 @@ if fitted:
     hold = int(v["hold"])
     if hold:
         st.subheader("Back-test: which form extrapolates best on these runs?")
-        bt = pd.DataFrame(ui.backtest(ds, tuple(fitted), hold / 100))
+        bt = pd.DataFrame(cache.backtest(ds, tuple(fitted), hold / 100))
         st.caption(f"Each form is refitted on the runs up to the {100 - hold}th compute percentile "
                    f"(≤ {bt['cutoff_flops'].iloc[0]:.3g} FLOPs) and predicts the {hold}% largest.")
         show = bt.assign(form=bt["form"].map(lambda m: FORMS[m].title))
@@ -228,10 +228,10 @@ if af != "none":
         st.number_input("Annealing decay factor λ for S2 (the paper's exact definition and default could not be "
                         "checked here)", 0.0, 0.99999, step=0.001, format="%.5f", key=K["lam"])
     st.session_state[K["afcols"]] = [p for p in picked if p]
-    v = ui.sync_url(PAGE, FIELDS)
+    v = widgets.sync_url(PAGE, FIELDS)
     if len(picked) == len(names) and all(picked):
         try:
-            r, X = ui.fit_columns(ds, af, tuple(picked), float(st.session_state[K["lam"]]))
+            r, X = cache.fit_columns(ds, af, tuple(picked), float(st.session_state[K["lam"]]))
         except (FitError, ValueError) as e:
             st.error(f"{form.title}: {e}")
         else:

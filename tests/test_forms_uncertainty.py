@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 from lib import allocation
-from lib.fitforms import FORMS
+from lib.forms import FIT_FORMS as FORMS
 from lib.fitting import (FitError, backtest, bootstrap, fit, isoflop_fit, objective, prediction_band)
-from lib.laws import chinchilla_loss, make_law, muennighoff_loss
+from lib.forms import chinchilla_loss, muennighoff_loss
+from lib.laws import make_law
 
 RNG_SEED = 11
 
@@ -16,7 +17,8 @@ def _x(n=60, lo=6, hi=11, seed=RNG_SEED):
 
 
 @pytest.mark.parametrize("form, truth, make_y", [
-    ("power_offset", {"A": 400.0, "E": 1.7, "alpha": 0.3}, lambda x, p: p["E"] + p["A"] * x ** -p["alpha"]),
+    # Henighan's form L = E + (x_0/x)^alpha, here with x_0 = 400^(1/0.3) (A = 400 in E + A x^-alpha)
+    ("power_offset", {"x_0": 400.0 ** (1 / 0.3), "E": 1.7, "alpha": 0.3}, lambda x, p: p["E"] + (p["x_0"] / x) ** p["alpha"]),
     ("power_law", {"x_c": 8.8e13, "alpha": 0.076}, lambda x, p: (p["x_c"] / x) ** p["alpha"]),
 ])
 def test_single_variable_forms_recover_parameters(form, truth, make_y):
@@ -164,7 +166,7 @@ def test_huge_dynamic_range_still_fits():
 
 
 def test_gadre_form_recovers_parameters():
-    from lib.laws import gadre_loss
+    from lib.forms import gadre_loss
     rng = np.random.default_rng(8)
     N = 10 ** rng.uniform(7, 9.5, 80)
     M = 10 ** rng.uniform(0.5, 2.7, 80)

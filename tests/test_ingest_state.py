@@ -162,3 +162,17 @@ def test_compute_in_pf_days_is_converted_and_conventions_are_kept(tmp_path):
     assert cols["units"] == {"compute_unit_in_file": "PF-days", "parameters": "non-embedding", "stored_compute": "FLOPs"}
     with pytest.raises(ingest.IngestError, match="compute unit"):
         ingest.normalise(df, m, compute_unit="GPU-hours")
+
+
+def test_columns_only_import_reports_the_rows_it_stored(tmp_path):
+    """Issue 13: 'Imported 0 rows' after every columns-only import (a loss curve: step, lr, loss)."""
+    from lib import store
+    con = store.connect_user(tmp_path / "u.duckdb")
+    curve = b"step,lr,loss\n" + b"".join(f"{s},{3e-4 * (1 - s / 1000):.6g},{2 + 3 / (1 + s / 50):.5f}\n".encode()
+                                         for s in range(0, 1000, 50))
+    res = ingest.import_csv(con, curve, None, "curve")
+    assert res.created and res.n_rows == 20
+    again = ingest.import_csv(con, curve, None, "curve again")
+    assert not again.created and again.n_rows == 20
+    assert store.list_datasets(con)["n_rows"].tolist() == [20]
+    assert len(store.get_table(con, res.dataset_id)) == 20

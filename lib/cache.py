@@ -1,0 +1,284 @@
+"""Streamlit glue, part 1 of 3: cached store handles and cached library calls keyed by
+primitives (law slug, dataset id, floats, seed). Pages call these; the maths is in lib."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from . import allocation, store
+from . import plan as planning
+from .forms import FIT_FORMS
+from .laws import Law, from_fit, make_law
+
+# ---- stores --------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Building the published store from data/ …")
+def published_con():
+    return store.shared_connection("published")
+
+
+@st.cache_resource
+def _user_con():
+    return store.shared_connection("user")
+
+
+def user_con():
+    """The user store; a plain message (not a traceback) when another process holds its lock."""
+    import duckdb
+    try:
+        return _user_con()
+    except duckdb.IOException as e:
+        st.error(f"The user store {store.user_path()} is locked by another process ({str(e).splitlines()[0][:160]}). "
+                 "Run one server per store folder (set SCALING_EXPLORER_VAR to give each its own), then reload.")
+        st.stop()
+
+
+def pub_cursor():
+    return published_con().cursor()
+
+
+@st.cache_data(show_spinner=False)
+def published_laws() -> dict[str, Law]:
+    with pub_cursor() as cur:
+        return store.load_laws(cur)
+
+
+@st.cache_data(show_spinner=False)
+def laws_table():
+    with pub_cursor() as cur:
+        return store.laws_df(cur)
+
+
+@st.cache_data(show_spinner=False)
+def sources_table():
+    with pub_cursor() as cur:
+        return store.sources_df(cur)
+
+
+@st.cache_data(show_spinner=False)
+def notable_runs():
+    with pub_cursor() as cur:
+        return store.notable_runs_df(cur)
+
+
+@st.cache_data(show_spinner=False)
+def tables_index():
+    with pub_cursor() as cur:
+        return store.tables_df(cur)
+
+
+@st.cache_data(show_spinner=False)
+def published_table(table_id: str):
+    with pub_cursor() as cur:
+        return store.table_rows(cur, table_id)
+
+
+# ---- laws: published, or fitted to a stored dataset ------------------------------------------
+
+FIT_PREFIX = "fit:"
+DEMO_ID = "demo"
+DEMO_LAW = "hoffmann2022-eq10-unrounded"
+RUN_FORMS = ("chinchilla", "kaplan_nd", "gadre")     # forms fitted to standard runs (N, D, C, loss)
+
+
+def fitted_slug(ds: str, model: str) -> str:
+    return f"{FIT_PREFIX}{ds}:{model}"
+
+
+def law(slug: str) -> Law:
+    """A published law by slug, or a law fitted to a stored dataset ('fit:<dataset>:<form>')."""
+    if slug.startswith(FIT_PREFIX):
+        ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
+        r = runs(ds)
+        return from_fit(fit(ds, model), slug, f"{FIT_FORMS[model].title} fitted to {dataset_label(ds)}", ds,
+                        c_range=(float(r["compute_flops"].min()), float(r["compute_flops"].max())),
+                        n_range=(float(r["n_params"].min()), float(r["n_params"].max())),
+                        d_range=(float(r["n_tokens"].min()), float(r["n_tokens"].max())),
+                        params_counted=dataset_param_convention(ds), settings="Huber δ=1e-3, App. D.2 grid")
+    return published_laws()[slug]
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def frontier(slug: str, log_c_lo: float, log_c_hi: float, U: float = math.inf, n: int = 60) -> dict:
+    return planning.frontier(law(slug), np.logspace(log_c_lo, log_c_hi, n), U)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def isoflop(slug: str, C: float, U: float = math.inf) -> dict:
+    return allocation.isoflop_curve(law(slug), C, U)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def plan(slug: str, C: float, U: float, inference_tokens: float, fixed_N: float | None,
+         hardware: tuple | None) -> planning.Plan:
+    """lib.plan.plan, cached by primitives (hardware as a tuple of Hardware's fields)."""
+    return planning.plan(law(slug), C, U, inference_tokens, fixed_N,
+                         planning.Hardware(*hardware) if hardware else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def compare(slugs: tuple[str, ...], C: float, U: float, convention: str) -> list[dict]:
+    return planning.compare([law(s) for s in slugs], C, U, convention)
+
+
+@st.cache_data(show_spinner=False)
+def gpu_presets() -> dict[str, tuple[float, bool]]:
+    """Accelerator name -> (dense BF16 peak TFLOP/s, verified on the vendor's page), from the
+    published table. The name is the key links carry; '(unverified)' is shown, never stored."""
+    t = published_table("gpu_presets") if "gpu_presets" in set(tables_index()["id"]) else None
+    if t is None or t.empty:
+        return {}
+    t = t[t["bf16_dense_tflops"].astype(str).str.len() > 0]
+    return {r["name"]: (float(r["bf16_dense_tflops"]), r["verified"] == "yes") for _, r in t.iterrows()}
+
+
+DEFAULT_GPU = "NVIDIA H100 SXM"
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def schedule_curves(*args):
+    """lib.views.schedule_curves, cached: a 1M-step schedule takes ~0.35 s, and the Law families
+    page reruns on every slider of the F7 view, most of which do not change the schedule."""
+    from .views import schedule_curves as compute
+    return compute(*args)
+
+
+@st.cache_data(show_spinner=False)
+def precision_optimum(slug: str, C: float) -> tuple[float, float, float]:
+    return allocation.optimal_precision(law(slug), C)
+
+
+# ---- runs and fits -------------------------------------------------------------------------
+
+def dataset_ids() -> list[str]:
+    return [DEMO_ID] + list(store.list_datasets(user_con())["id"])
+
+
+def dataset_label(ds: str) -> str:
+    if ds == DEMO_ID:
+        return f"Demo: synthetic runs from {DEMO_LAW} with 1% noise (seed 0)"
+    return f"{store.dataset_name(user_con(), ds) or '?'} ({ds})"
+
+
+def dataset_param_convention(ds: str) -> str:
+    """What the dataset's N counts, as a lib.laws.PARAM_COUNTS key ('' when not stated)."""
+    if ds == DEMO_ID:
+        return "total"
+    conv = store.dataset_param_convention(user_con(), ds)
+    return {"total": "total", "non-embedding": "non-embedding", "active (MoE)": "active"}.get(conv, "")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def runs(ds: str):
+    if ds == DEMO_ID:
+        from .demo import demo_runs
+        return demo_runs(published_laws()[DEMO_LAW])
+    return store.get_runs(user_con(), ds)
+
+
+def has_runs(ds: str) -> bool:
+    """False for a columns-only dataset (no N, D, loss runs to fit or plan with)."""
+    return len(runs(ds)) > 0
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def table(ds: str):
+    """Every numeric column of the dataset (the demo's are its run columns)."""
+    if ds == DEMO_ID:
+        return runs(ds).drop(columns=["run_name"])
+    return store.get_table(user_con(), ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def fit(ds: str, model: str):
+    from .fitting import fit as fit_form, inputs_from_runs
+    r = runs(ds)
+    X = inputs_from_runs(r)
+    return fit_form(model, {k: X[k] for k in FIT_FORMS[model].inputs}, r["loss"].to_numpy())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def fit_columns(ds: str, model: str, cols: tuple[str, ...], lam: float):
+    """Fit any form to chosen columns: one column per input, then the target. For the
+    loss-curve form the inputs are the step and the learning rate logged at that step."""
+    from .fitting import fit as fit_form
+    from .schedules import annealing_areas_at
+    t = table(ds)
+    form = FIT_FORMS[model]
+    if model == "lr_anneal":
+        S1, S2 = annealing_areas_at(t[cols[0]].to_numpy(), t[cols[1]].to_numpy(), lam)
+        X = {"S1": S1, "S2": S2}
+    else:
+        X = {k: t[c].to_numpy() for k, c in zip(form.inputs, cols)}
+    return fit_form(model, X, t[cols[-1]].to_numpy()), X
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def backtest(ds: str, models: tuple[str, ...], holdout: float):
+    from .fitting import backtest as run_backtest, inputs_from_runs
+    r = runs(ds)
+    C = r["compute_flops"].to_numpy()
+    cutoff = float(np.quantile(C, 1 - holdout, method="lower"))
+    return run_backtest(models, inputs_from_runs(r), r["loss"].to_numpy(), C, cutoff)
+
+
+@st.cache_resource
+def _boot_cache() -> dict:
+    return {}
+
+
+def bootstrap(ds: str, model: str, n: int, seed: int):
+    """Bootstrap with a progress bar; results are kept for every session on this server."""
+    from .fitting import bootstrap as run_bootstrap, inputs_from_runs
+    key = (ds, model, n, seed)
+    cache = _boot_cache()
+    if key not in cache:
+        r = runs(ds)
+        X = inputs_from_runs(r)
+        bar = st.progress(0.0, text=f"Bootstrap for {model}: 0 / {n} resamples")
+        res = run_bootstrap(model, {k: X[k] for k in FIT_FORMS[model].inputs}, r["loss"].to_numpy(),
+                            n_resamples=n, seed=seed, base=fit(ds, model),
+                            progress=lambda i, tot: bar.progress(i / tot, text=f"Bootstrap for {model}: {i} / {tot}"))
+        bar.empty()
+        if len(cache) > 64:
+            cache.pop(next(iter(cache)))
+        cache[key] = res
+    return cache[key]
+
+
+def _boot_laws(ds: str, model: str, n_boot: int, seed: int):
+    boot = bootstrap(ds, model, n_boot, seed)          # computed once per server, with a progress bar
+    return [make_law("s", model, p) for p in boot.param_dicts()]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n):
+    from .fitting import band
+    grid = np.logspace(log_c_lo, log_c_hi, n)
+    samples = [allocation.compute_optimal(lw, grid) for lw in _boot_laws(ds, model, n_boot, seed)]
+    return band(np.array([s["loss"] for s in samples])), band(np.array([s["N"] for s in samples]))
+
+
+def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: float, log_c_hi: float, n: int = 60):
+    """95% bands of the frontier loss and of N*(C) over a bootstrap's resamples. The bootstrap
+    runs (with its progress bar) outside the cached part, so a cache hit replays no elements."""
+    bootstrap(ds, model, n_boot, seed)
+    return _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _frontier_band(ds, model, n_boot, seed, C, U):
+    from .fitting import band
+    outs = [allocation.compute_optimal(lw, C, U) for lw in _boot_laws(ds, model, n_boot, seed)]
+    return {q: band(np.array([o[q][0] for o in outs])) for q in ("N", "D", "loss")}
+
+
+def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.inf) -> dict:
+    """95% bootstrap intervals of N*, D*, loss at one budget for a fitted law (cached per budget,
+    not recomputed on every rerun)."""
+    ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
+    bootstrap(ds, model, n_boot, seed)
+    return _frontier_band(ds, model, n_boot, seed, C, U)
