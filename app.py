@@ -1,5 +1,9 @@
 """Scaling Explorer: page config and navigation only."""
+from urllib.parse import urlparse
+
 import streamlit as st
+
+from lib.state import normalise_path
 
 st.set_page_config(page_title="Scaling Explorer", page_icon=":material/trending_up:", layout="wide")
 
@@ -10,6 +14,12 @@ pages = [
     st.Page("pages/families.py", title="Law families", icon=":material/category:", url_path="families"),
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
 ]
+# A link typed with another case (/PLANNER?C=1e24) opens that page with its query, not the home page.
+asked = urlparse(str(st.context.url or "")).path.rstrip("/").rsplit("/", 1)[-1]
+known = {p.url_path: p for p in pages}
+match = normalise_path(asked, list(known))
+if match and match != asked:
+    st.switch_page(known[match], query_params=st.query_params.to_dict())
 nav = st.navigation(pages)
 st.sidebar.radio("Chart download format", ["png", "svg"], key="img_fmt", horizontal=True,
                  help="The camera icon on each chart downloads it in this format.")

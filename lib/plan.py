@@ -247,15 +247,18 @@ def plan(law: Law, C: float, U: float = math.inf, inference_tokens: float = 0.0,
 def _converted_optimum(law: Law, C: float, U: float, conv) -> tuple[float, float, float, float]:
     """(N in the target convention, D, loss, C_law): the law's plan at the own-convention budget C_law
     whose converted compute 6·N_target·D equals C exactly."""
+    def to_target(n) -> float:
+        return float(np.ravel(conv(n))[0])
+
     def spent_ratio(log_c):
         o = allocation.compute_optimal(law, math.exp(log_c), U)
-        return float(conv(o["N"][0])) / float(o["N"][0])
+        return to_target(o["N"][0]) / float(o["N"][0])
     g = lambda lc: lc + math.log(spent_ratio(lc)) - math.log(C)   # noqa: E731
     lc = math.log(C)
     if g(lc) != 0.0:
         lc = brentq(g, math.log(C) - 14.0, math.log(C) + 14.0, xtol=1e-14, rtol=1e-15)
     o = allocation.compute_optimal(law, math.exp(lc), U)
-    return float(conv(o["N"][0])), float(o["D"][0]), float(o["loss"][0]), math.exp(lc)
+    return to_target(o["N"][0]), float(o["D"][0]), float(o["loss"][0]), math.exp(lc)
 
 
 def compare(laws: list[Law], C: float, U: float = math.inf, convention: str = "published") -> list[dict]:

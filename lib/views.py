@@ -204,3 +204,31 @@ def bnsl_shape(a: float, c0: float, c1: float, d1: float, f1: float, n: int = 20
     after = np.where(xs >= d1 / 10, b * d1 ** c1 * xs ** -(c0 + c1), np.nan)
     at_break = float(b * d1 ** -c0 * 2.0 ** (-c1 * f1))
     return xs, y, before, after, at_break
+
+
+# ---- the Fit page ------------------------------------------------------------------------------
+
+def fit_rows(results: dict, titles: dict, boots: dict) -> list[dict]:
+    """One row per fitted form: parameters (± bootstrap SE), 95% intervals and the diagnostics."""
+    rows = []
+    for m, r in results.items():
+        se, ci = (boots[m].se(), boots[m].ci()) if m in boots else ({}, {})
+        rows.append({"form": titles[m], "parameters": ", ".join(
+            f"{k} = {val:.5g}" + (f" ± {se[k]:.2g}" if k in se else "") for k, val in r.p.items()),
+            "95% CI": "; ".join(f"{k} {lo:.4g}–{hi:.4g}" for k, (lo, hi) in ci.items()) or "bootstrap off",
+            "objective": f"{r.objective:.6g}", "converged": r.converged,
+            "starts at best": f"{r.n_at_best}/{r.n_refined}", "at bounds": ", ".join(r.at_bounds) or "none",
+            "rms log-residual": f"{r.residual_rms:.4f}"})
+    return rows
+
+
+def fit_predictions(fitted: dict, runs) -> dict:
+    """Each fitted law's predicted loss at the runs' N and D (the law's own form, as published)."""
+    N, D = runs["n_params"].to_numpy(float), runs["n_tokens"].to_numpy(float)
+    return {m: np.asarray(evaluate_loss(lw, N, D), float) for m, lw in fitted.items()}
+
+
+def default_target(columns) -> str | None:
+    """The column a fit should predict by default: the first named like a loss, else the last."""
+    cols = list(columns)
+    return next((c for c in cols if "loss" in str(c).lower()), cols[-1] if cols else None)

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import streamlit as st
 
-from .state import Field, decode, encode
+from .state import Field, decode, encode, notice_text
 from .units import fmt_sci
 
 
@@ -45,8 +45,7 @@ def url_view(page: str, fields: Sequence[Field]) -> None:
             v = values[f.key]
             ss[wkey(page, f)] = list(v) if f.kind == "multi" else v
     if notices:
-        st.warning("Some link parameters were not used:\n\n" + "\n".join(f"- {n}" for n in notices)
-                   + "\n\nThe page opened with defaults for those.", icon="⚠️")
+        st.warning(notice_text(notices), icon="⚠️")
 
 
 def current_values(page: str, fields: Sequence[Field]) -> dict:

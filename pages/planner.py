@@ -44,8 +44,10 @@ FIELDS = (
     Field("seed", "int", 0, lo=0, hi=2**31 - 1, label="Bootstrap seed"),
     Field("cmp", "multi", tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt",
                                             "deepseek2024-alloc", "gadre2024-c4") if s in laws),
-          choices=published_alloc, label="Laws to compare"),
+          choices=published_alloc, allow_empty=True, label="Laws to compare"),
     Field("conv", "choice", "published", choices=tuple(conventions.CHOICES), label="Comparison convention"),
+    Field("tab", "choice", "Data limit", choices=("Data limit", "Inference demand", "Fixed model size", "Cost"),
+          label="Open tab"),
 )
 K = widgets.keys(PAGE, FIELDS)
 
@@ -125,7 +127,7 @@ with right:
                    f"{human(bands['N'][0])}–{human(bands['N'][2])}, D* {human(bands['D'][0])}–{human(bands['D'][2])}, "
                    f"loss {bands['loss'][0]:.4f}–{bands['loss'][2]:.4f}. Time and cost follow from C alone.")
 
-    tab_data, tab_inf, tab_fix, tab_cost = st.tabs(["Data limit", "Inference demand", "Fixed model size", "Cost"])
+    tab_data, tab_inf, tab_fix, tab_cost = st.tabs(FIELDS[-1].choices, key=K["tab"], on_change="rerun")
     with tab_data:
         widgets.notes(p.notes, "data")
         if not math.isfinite(U):
