@@ -8,9 +8,10 @@ PORT ?= 8501
 
 .PHONY: run test store bench clean
 
-$(VENV)/.run-deps: requirements.txt
+$(VENV)/.run-deps: requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
 $(VENV)/.test-deps: $(VENV)/.run-deps requirements-dev.txt
@@ -18,7 +19,7 @@ $(VENV)/.test-deps: $(VENV)/.run-deps requirements-dev.txt
 	touch $@
 
 store: $(VENV)/.run-deps
-	$(BIN)/python -m lib.store
+	$(BIN)/python -m scaling_explorer.store
 
 run: store
 	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT)

@@ -3,7 +3,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from lib.state import normalise_path
+from scaling_explorer.state import normalise_path
 
 st.set_page_config(page_title="Scaling Explorer", page_icon=":material/trending_up:", layout="wide")
 

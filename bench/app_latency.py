@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "lib"))
 os.environ.setdefault("SCALING_EXPLORER_VAR", tempfile.mkdtemp(prefix="scaling-explorer-bench-"))
 
 import numpy as np  # noqa: E402
@@ -86,7 +86,7 @@ def rerun_latency(reps: int):
 def figure_build(reps: int = 30):
     """The frontier chart as the app builds it (plain dicts, one unvalidated go.Figure) against
     the same chart through plotly's validating constructor (the reference), in this run."""
-    from lib import figures
+    from scaling_explorer import figures
     C = np.logspace(18, 27, 60)
     curves = [{"name": f"law {i}", "citation": "Paper", "locator": "Eq. 1", "C": C, "N": 0.1 * C ** 0.5 * (i + 1)}
               for i in range(4)]
@@ -165,7 +165,7 @@ def browser_latency():
 
 
 def big_store(rows: int):
-    from lib import store
+    from scaling_explorer import store
     print(f"-- user store with {rows:,} imported runs --")
     con = store.connect_user(Path(os.environ["SCALING_EXPLORER_VAR"]) / "big.duckdb")
     rng = np.random.default_rng(0)

@@ -24,9 +24,9 @@ from scipy.special import huber as sp_huber
 from scipy.special import logsumexp
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from lib.forms import FIT_FORMS as FORMS  # noqa: E402
-from lib.fitting import bootstrap, fit  # noqa: E402
+sys.path.insert(0, str(ROOT / "lib"))
+from scaling_explorer.forms import FIT_FORMS as FORMS  # noqa: E402
+from scaling_explorer.fitting import bootstrap, fit  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "published" / "chinchilla_epoch2024" / "svg_extracted_data.csv"
 

@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from lib.fitting import HUBER_DELTA, bootstrap, fit, huber  # noqa: E402
+sys.path.insert(0, str(ROOT / "lib"))
+from scaling_explorer.fitting import HUBER_DELTA, bootstrap, fit, huber  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "published" / "chinchilla_epoch2024" / "svg_extracted_data.csv"
 PEERS_DIR = ROOT / "var" / "peers"

@@ -5,9 +5,10 @@ import os
 import pandas as pd
 import streamlit as st
 
-from lib import cache, ingest, registry, widgets
-from lib.cite import bibtex
-from lib.state import Field
+from scaling_explorer import ingest, registry
+from scaling_explorer.app import cache, widgets
+from scaling_explorer.cite import bibtex
+from scaling_explorer.state import Field
 
 PAGE = "data"
 widgets.require_navigation()

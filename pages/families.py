@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from lib import cache, exports, family_views, widgets
-from lib.state import Field
+from scaling_explorer.app import cache, exports, family_views, widgets
+from scaling_explorer.state import Field
 
 PAGE = "families"
 widgets.require_navigation()

@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import cache, figures, upload, views, widgets
-from lib.fitting import FitError
-from lib.forms import FIT_FORMS as FORMS
-from lib.plan import frontier
-from lib.state import Field
+from scaling_explorer import figures, views
+from scaling_explorer.app import cache, fit_views, upload, widgets
+from scaling_explorer.fitting import FitError
+from scaling_explorer.forms import FIT_FORMS as FORMS
+from scaling_explorer.plan import frontier
+from scaling_explorer.state import Field
 
 PAGE = "fit"
 widgets.require_navigation()
@@ -119,50 +120,10 @@ if results:
             "max_abs_rel_err": st.column_config.NumberColumn("max |error|", format="percent"),
             "mean_rel_err": st.column_config.NumberColumn("mean signed error", format="percent"),
             "cutoff_flops": st.column_config.NumberColumn("cutoff (FLOPs)", format="%.3e")})
-    export = {"dataset": ds, "n_runs": int(len(runs)), "bootstrap": {"resamples": n_boot, "seed": seed},
-              "fits": {m: {"form": FORMS[m].title, "citation": FORMS[m].citation, "params": results[m].p,
-                           "objective": results[m].objective, "converged": results[m].converged,
-                           "at_bounds": list(results[m].at_bounds),
-                           "bootstrap_se": boots[m].se() if m in boots else None} for m in results}}
+    export = views.fit_export(ds, int(len(runs)), results, boots, n_boot, seed)
     d1, d2 = st.columns(2)
     d1.download_button("Download runs with fitted predictions (CSV)", runs.assign(
         **{f"pred_{m}": p for m, p in preds.items()}).to_csv(index=False), "runs_fit.csv", "text/csv")
     d2.download_button("Download the fit (JSON)", json.dumps(export, indent=2), "fit.json", "application/json")
 
-st.subheader("Fit any law form to your columns")
-st.selectbox("Law form", FIELDS[6].choices, key=K["af"],
-             format_func=lambda m: "— choose a form —" if m == "none" else f"{FORMS[m].title} ({FORMS[m].citation})")
-af = st.session_state[K["af"]]
-if af != "none":
-    form = FORMS[af]
-    st.latex(form.latex)
-    names = (["step", "learning rate at that step"] if af == "lr_anneal" else list(form.inputs)) + \
-        [f"target: {form.target}"]
-    have, cols = list(st.session_state.get(K["afcols"], [])), list(tbl.columns)
-    picked = []
-    for i, (col, name) in enumerate(zip(st.columns(len(names)), names)):
-        key = f"fit.afcol.{af}.{i}"
-        if key not in st.session_state:
-            st.session_state[key] = (have[i] if i < len(have) and have[i] in cols else views.default_target(cols)
-                                     if i == len(names) - 1 else cols[min(i, len(cols) - 1)] if cols else None)
-        picked.append(col.selectbox(name, cols, key=key))
-    if af == "lr_anneal":
-        st.number_input("Annealing decay factor λ for S2 (the paper's exact definition and default could not be "
-                        "checked here)", 0.0, 0.99999, step=0.001, format="%.5f", key=K["lam"])
-    st.session_state[K["afcols"]] = [p for p in picked if p]
-    v = widgets.sync_url(PAGE, FIELDS)
-    if len(picked) == len(names) and all(picked):
-        try:
-            r, X = cache.fit_columns(ds, af, tuple(picked), float(st.session_state[K["lam"]]))
-        except (FitError, ValueError) as e:
-            st.error(f"{form.title}: {e}")
-        else:
-            st.dataframe(pd.DataFrame(views.fit_rows({af: r}, {af: form.title}, {})).drop(columns=["95% CI"]),
-                         hide_index=True)
-            for w in r.warnings:
-                st.warning(f"{form.title}: {w}. Treat this fit as unreliable.")
-            st.plotly_chart(figures.observed_vs_fit_figure(tbl[picked[0]].to_numpy(), tbl[picked[-1]].to_numpy(),
-                                                           form.predict(r.theta, X), picked[0], picked[-1],
-                                                           form.title), key="anyfit")
-elif not len(tbl.columns):
-    st.caption("This dataset has no numeric columns stored.")
+fit_views.any_form(ds, tbl, PAGE, FIELDS, K)

@@ -1,13 +1,12 @@
 """Published laws: each selected law's compute-optimal frontier on log axes."""
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import cache, exports, figures, widgets
-from lib.laws import evaluate_1d
-from lib.plan import frontier_rows
-from lib.state import Field
-from lib.units import fmt_sci
+from scaling_explorer import figures, views
+from scaling_explorer.app import cache, exports, widgets
+from scaling_explorer.plan import frontier_rows
+from scaling_explorer.state import Field
+from scaling_explorer.units import fmt_sci
 
 PAGE = "laws"
 widgets.require_navigation()
@@ -48,12 +47,9 @@ for i, (q, title) in enumerate(panels):
     fig = figures.frontier_figure(curves, q, title, reference_ratio=20.0, marker_C=C_mark, runs=overlay)
     cols[i % 2].plotly_chart(fig, key=f"fig-{q}", config=exports.chart_config(f"frontier_{q}"))
 
-one_d = [lw for lw in selected if lw.kind == "loss_1d" and lw.variable in ("N", "D")]
+one_d = views.single_variable_panel(selected)
 if one_d:
-    x = np.logspace(6, 14, 80)
-    st.plotly_chart(figures.single_variable_figure(
-        [{"name": lw.name, "citation": lw.citation, "locator": lw.locator, "x": x, "loss": evaluate_1d(lw, x),
-          "xlabel": "N (params)" if lw.variable == "N" else "D (tokens)"} for lw in one_d]), key="fig-1d")
+    st.plotly_chart(figures.single_variable_figure(one_d), key="fig-1d", config=exports.chart_config("single_variable"))
 
 table = pd.DataFrame(frontier_rows(selected, C_mark))
 st.subheader(f"At C = {fmt_sci(C_mark)} FLOPs")

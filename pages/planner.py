@@ -5,10 +5,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from lib import cache, conventions, exports, figures, widgets
-from lib.plan import fixed_size_curve
-from lib.state import Field
-from lib.units import fmt_num, fmt_sci, human
+from scaling_explorer import conventions, figures
+from scaling_explorer.app import cache, exports, plan_views, widgets
+from scaling_explorer.state import Field
+from scaling_explorer.units import fmt_sci, human
 
 PAGE = "planner"
 widgets.require_navigation()
@@ -111,82 +111,8 @@ with right:
     bands = (cache.frontier_band(law.slug, int(v["boot"]), int(v["seed"]), C, U)
              if fitted and v["boot"] != "0" else None)
 
-    def ci(q, kind):
-        return None if bands is None else f"95% CI {fmt_num(bands[q][0], kind)} – {fmt_num(bands[q][2], kind)}"
-    st.markdown("##### Compute-optimal" + (" under the data limit" if math.isfinite(U) else ""))
-    m = st.columns(3) + st.columns(3)
-    m[0].metric("N* (parameters)", human(p.N), help=ci("N", "count"))
-    m[1].metric("D* (tokens)", human(p.D), help=ci("D", "count"))
-    m[2].metric("Tokens / parameter", f"{p.tokens_per_param:.1f}")
-    m[3].metric("Predicted loss", fmt_num(p.loss, "loss"),
-                help=ci("loss", "loss") or "nats/token on the law's own dataset")
-    m[4].metric("Epochs over unique data", "1.00 or fewer" if p.epochs <= 1 else f"{p.epochs:.2f}")
-    m[5].metric("Compute (FLOPs)", fmt_sci(p.C_spent), help="6·N*·D*: the plan spends exactly the budget.")
-    if bands is not None:
-        st.caption(f"95% bootstrap intervals ({v['boot']} resamples, seed {v['seed']}): N* "
-                   f"{human(bands['N'][0])}–{human(bands['N'][2])}, D* {human(bands['D'][0])}–{human(bands['D'][2])}, "
-                   f"loss {bands['loss'][0]:.4f}–{bands['loss'][2]:.4f}. Time and cost follow from C alone.")
-
-    tab_data, tab_inf, tab_fix, tab_cost = st.tabs(FIELDS[-1].choices, key=K["tab"], on_change="rerun")
-    with tab_data:
-        widgets.notes(p.notes, "data")
-        if not math.isfinite(U):
-            st.write("Unique data is unlimited: set the unique-tokens slider to plan for a data limit.")
-        elif p.data:
-            st.write(f"With {human(U)} unique tokens the optimum repeats the data **{p.data['epochs']:.2f}×**; "
-                     f"the {human(p.D)} tokens are worth **{human(p.data['effective_tokens'])}** fresh ones (D′), and "
-                     f"the loss is **{p.data['loss_penalty']:+.4f}** against unlimited data "
-                     f"({fmt_num(p.data['loss_unlimited'], 'loss')}).")
-    with tab_inf:
-        widgets.notes(p.notes, "inference")
-        if D_inf == 0:
-            st.write("Set lifetime inference tokens to find a smaller model, trained longer, that reaches the same "
-                     "loss for fewer total FLOPs (Sardana et al. 2023).")
-        elif p.inference:
-            a, b = p.inference["inference_aware"], p.inference["baseline"]
-            c = st.columns(3)
-            c[0].metric("N (inference-aware)", human(a["N"]), delta=f"{a['N'] / b['N'] - 1:+.0%} vs N*",
-                        delta_color="off")
-            c[1].metric("Training tokens", human(a["D"]), delta=f"{a['D'] / a['N']:.0f} tokens/param",
-                        delta_color="off")
-            c[2].metric("Total FLOPs saved", fmt_sci(p.inference["saved_flops"]),
-                        delta=f"{p.inference['saved_fraction']:.1%} of {fmt_sci(b['total_flops'])}", delta_color="off")
-            st.caption(f"Same loss {b['loss']:.4f}. Training {fmt_sci(a['train_flops'])} + inference "
-                       f"{fmt_sci(a['inference_flops'])} FLOPs (2·N per token), against "
-                       f"{fmt_sci(b['train_flops'])} + {fmt_sci(b['inference_flops'])} for N*."
-                       + (f" Epochs over the unique data: {a['D'] / U:.1f}." if math.isfinite(U) else ""))
-    with tab_fix:
-        widgets.notes(p.notes, "fixed")
-        if N_fix is None:
-            st.write("Set a fixed model size to see its loss on this budget and the over-training penalty.")
-        elif p.fixed:
-            fx = p.fixed
-            c = st.columns(3)
-            c[0].metric(f"Loss of {human(N_fix)} params", fmt_num(fx["loss"], "loss"),
-                        delta=f"{fx['loss'] - p.loss:+.4f} vs N*", delta_color="inverse")
-            c[1].metric("Tokens / parameter", f"{fx['tokens_per_param']:.0f}")
-            c[2].metric("Over-training penalty", f"{fx['penalty_fraction']:.1%}",
-                        help=f"{fmt_sci(fx['penalty_flops'])} extra FLOPs: the compute-optimal model "
-                             f"({human(fx['N_optimal_same_loss'])} params) reaches the same loss with "
-                             f"{fmt_sci(fx['C_optimal_same_loss'])} FLOPs.")
-            curve = fixed_size_curve(law, N_fix, fx["D"], U)
-            st.plotly_chart(figures.curves_figure(
-                [{"name": f"{human(N_fix)} parameters", "citation": law.citation, "locator": law.locator,
-                  **curve, "point": (fx["D"], fx["loss"])}],
-                f"Loss vs training tokens for a fixed {human(N_fix)}-parameter model", "Training tokens D",
-                "Predicted loss (nats/token)"), key="fixed", config=exports.chart_config("fixed_size"))
-    with tab_cost:
-        widgets.notes(p.notes, "cost")
-        if p.cost:
-            c = st.columns(3)
-            c[0].metric("Training wall-clock", f"{p.cost['days']:,.1f} days")
-            c[1].metric("GPU-hours", f"{p.cost['gpu_hours']:,.0f}")
-            c[2].metric("Training cost", f"${p.cost['usd']:,.0f}")
-            if p.inference_cost:
-                st.caption(f"Serving {fmt_sci(D_inf)} tokens with N* at the same throughput: "
-                           f"{p.inference_cost['gpu_hours']:,.0f} GPU-hours, ${p.inference_cost['usd']:,.0f} "
-                           "(2·N FLOPs per token).")
-
+    plan_views.metrics(p, bands, v["boot"], int(v["seed"]))
+    plan_views.tabs(p, FIELDS[-1].choices, K["tab"])
     if law.has_loss_nd:
         st.plotly_chart(figures.isoflop_figure(cache.isoflop(law.slug, C, U), law.name, law.citation, C,
                                                U if math.isfinite(U) else None, fixed_N=N_fix),

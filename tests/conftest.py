@@ -7,7 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data" / "published"
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "lib"))
 # Every test session gets its own store folder: nothing touches the developer's var/.
 os.environ.setdefault("SCALING_EXPLORER_VAR", tempfile.mkdtemp(prefix="scaling-explorer-test-"))
 
@@ -22,7 +22,7 @@ def shared_file(*parts) -> Path:
 
 @pytest.fixture(scope="session")
 def pub_con(tmp_path_factory):
-    from lib import store
+    from scaling_explorer import store
     path = tmp_path_factory.mktemp("pub") / "published.duckdb"
     store.build_published(path)
     con = store.connect_published(path)
@@ -32,5 +32,5 @@ def pub_con(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def laws(pub_con):
-    from lib import store
+    from scaling_explorer import store
     return store.load_laws(pub_con)

@@ -281,7 +281,7 @@ def test_loss_curve_upload_and_any_form_fit(app_url, browser_page, tmp_path):
     """A loss curve (step, lr, loss) has no parameter column: it is stored as columns and the
     LR-annealing form is fitted to it through the column pickers."""
     import numpy as np
-    from lib.schedules import annealing_areas, lr_schedule
+    from scaling_explorer.schedules import annealing_areas, lr_schedule
     lr = lr_schedule("wsd", 2000, 2e-3, warmup=50, final_frac=0.1, decay_frac=0.2)
     S1, S2 = annealing_areas(lr, 0.999)
     loss = 2.0 + 0.8 * S1 ** -0.5 - 0.6 * S2
@@ -362,7 +362,7 @@ def test_family_view_exports_its_own_numbers_and_drives_the_streams_slider(app_u
         page.get_by_role("button", name="Numbers on screen (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(open(dl.value.path()).read())))
     stack = next(r for r in rows if "Stack" in r["law"])
-    from lib.forms import parallel_loss
+    from scaling_explorer.forms import parallel_loss
     p = {"E": 0.6912, "A": 0.01131, "alpha": 0.1894, "k": 0.3935}    # data/laws.toml, chen2025-parallel-stack
     assert float(stack["P"]) == 8 and float(stack["loss at P = 8"]) == pytest.approx(float(parallel_loss(2.8e9, 8, **p)),
                                                                                      abs=1e-4)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import SHARED, shared_file
-from lib import registry, store
-from lib.fitting import fit
+from scaling_explorer import registry, store
+from scaling_explorer.fitting import fit
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from lib import figures
+from scaling_explorer import figures
 
 
 def _validated(fig):

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from lib.forms import FIT_FORMS as FORMS
-from lib.fitting import FitError, fit_law, fit_power_law, huber, objective
-from lib.forms import chinchilla_loss, kaplan_nd_loss
+from scaling_explorer.forms import FIT_FORMS as FORMS
+from scaling_explorer.fitting import FitError, fit_law, fit_power_law, huber, objective
+from scaling_explorer.forms import chinchilla_loss, kaplan_nd_loss
 
 TRUE_CH = {"E": 1.8, "A": 500.0, "B": 2000.0, "alpha": 0.35, "beta": 0.37}
 TRUE_KA = {"N_c": 6.4e13, "D_c": 1.8e13, "alpha_N": 0.076, "alpha_D": 0.103}

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.units import DASH, column_kind, csv_float, fmt_num, frame_for_csv, table_for_display
+from scaling_explorer.units import DASH, column_kind, csv_float, fmt_num, frame_for_csv, table_for_display
 
 
 @pytest.mark.parametrize("x, kind, want", [

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from lib import allocation
-from lib.forms import FIT_FORMS as FORMS
-from lib.fitting import (FitError, backtest, bootstrap, fit, isoflop_fit, objective, prediction_band)
-from lib.forms import chinchilla_loss, muennighoff_loss
-from lib.laws import make_law
+from scaling_explorer import allocation
+from scaling_explorer.forms import FIT_FORMS as FORMS
+from scaling_explorer.fitting import (FitError, backtest, bootstrap, fit, isoflop_fit, objective, prediction_band)
+from scaling_explorer.forms import chinchilla_loss, muennighoff_loss
+from scaling_explorer.laws import make_law
 
 RNG_SEED = 11
 
@@ -108,7 +108,7 @@ def test_bootstrap_bands_on_frontier_and_predictions():
     boot = bootstrap("chinchilla", {"N": N, "D": D}, L, n_resamples=100, seed=1)
     C = np.logspace(18, 24, 7)
     nstar = np.array([allocation.compute_optimal(make_law("s", "chinchilla", p), C)["N"] for p in boot.param_dicts()])
-    lo, mid, hi = (np.asarray(v) for v in __import__("lib.fitting", fromlist=["band"]).band(nstar))
+    lo, mid, hi = (np.asarray(v) for v in __import__("scaling_explorer.fitting", fromlist=["band"]).band(nstar))
     assert np.all(lo <= mid) and np.all(mid <= hi)
     assert np.all((hi - lo)[-1] > (hi - lo)[0])      # the band widens with extrapolation
     plo, pmid, phi = prediction_band(boot, {"N": N[:5], "D": D[:5]})
@@ -166,7 +166,7 @@ def test_huge_dynamic_range_still_fits():
 
 
 def test_gadre_form_recovers_parameters():
-    from lib.forms import gadre_loss
+    from scaling_explorer.forms import gadre_loss
     rng = np.random.default_rng(8)
     N = 10 ** rng.uniform(7, 9.5, 80)
     M = 10 ** rng.uniform(0.5, 2.7, 80)
@@ -193,7 +193,7 @@ def test_average_parameter_form_is_chinchilla_on_nbar():
 
 
 def test_lr_annealing_curve_recovers_parameters():
-    from lib.schedules import annealing_areas, lr_schedule
+    from scaling_explorer.schedules import annealing_areas, lr_schedule
     truth = {"L0": 2.0, "A": 0.8, "alpha": 0.5, "C": 0.6}
     X = {"S1": [], "S2": []}
     y = []
@@ -212,7 +212,7 @@ def test_lr_annealing_curve_recovers_parameters():
 
 
 def test_schedules_and_annealing_areas():
-    from lib.schedules import annealing_areas, lr_schedule
+    from scaling_explorer.schedules import annealing_areas, lr_schedule
     const = lr_schedule("constant", 100, 1e-3)
     S1, S2 = annealing_areas(const, 0.999)
     assert S1[-1] == pytest.approx(0.1) and np.all(S2 == 0)          # no decay, no annealing area
@@ -230,7 +230,7 @@ def test_schedules_and_annealing_areas():
 
 
 def test_annealing_areas_from_logged_steps_match_the_full_schedule():
-    from lib.schedules import annealing_areas, annealing_areas_at, lr_schedule
+    from scaling_explorer.schedules import annealing_areas, annealing_areas_at, lr_schedule
     lr = lr_schedule("cosine", 1000, 1e-3, warmup=20)
     S1, S2 = annealing_areas(lr, 0.99)
     steps = np.r_[1, np.arange(20, 1001, 20)]     # logged from the first step

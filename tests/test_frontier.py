@@ -3,7 +3,7 @@ best-tuned runs of a sweep whose runs differ in hyperparameters."""
 import numpy as np
 import pytest
 
-from lib.fitting import (FORMS, FRONTIER_PENALTY, FitError, asym_huber, backtest, bootstrap, fit, huber,
+from scaling_explorer.fitting import (FORMS, FRONTIER_PENALTY, FitError, asym_huber, backtest, bootstrap, fit, huber,
                          objective)
 
 TRUE = {"E": 1.8, "A": 480.0, "B": 2100.0, "alpha": 0.35, "beta": 0.37}

@@ -3,7 +3,7 @@ the bootstrap must resample runs; then checkpoint-level data gives run-level int
 import numpy as np
 import pytest
 
-from lib.fitting import FitError, bootstrap, fit
+from scaling_explorer.fitting import FitError, bootstrap, fit
 
 TRUE = {"E": 1.8, "A": 480.0, "B": 2100.0, "alpha": 0.35, "beta": 0.37}
 

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from lib import ingest, store
-from lib.state import Field, decode, encode
+from scaling_explorer import ingest, store
+from scaling_explorer.state import Field, decode, encode
 
 GOOD_ROWS = [(f"r{i}", 1e7 * 2 ** i, 2e8 * 2 ** i, 3.5 - 0.1 * i) for i in range(8)]
 
@@ -219,7 +219,7 @@ def test_valid_numeric_rows_always_import(rows):
 
 def test_twenty_sessions_import_fit_and_read_at_once(tmp_path):
     con = store.connect_user(tmp_path / "u.duckdb")
-    from lib.fitting import fit_law
+    from scaling_explorer.fitting import fit_law
     errors, ids = [], {}
 
     def session(k):
@@ -254,7 +254,7 @@ def test_twenty_sessions_import_fit_and_read_at_once(tmp_path):
 # ---- static checks -------------------------------------------------------------------------
 
 def _sources():
-    paths = sorted((ROOT / "lib").glob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+    paths = sorted((ROOT / "lib").rglob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
     return [(p, p.read_text()) for p in paths]
 
 
@@ -286,8 +286,8 @@ def test_import_killed_mid_write_leaves_the_store_as_it_was(tmp_path):
         before = store.store_checksum(con)
     child = (
         "import sys, numpy as np, pandas as pd\n"
-        f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from lib import store\n"
+        f"sys.path.insert(0, {str(ROOT / 'lib')!r})\n"
+        "from scaling_explorer import store\n"
         f"con = store.connect_user({str(db)!r})\n"
         "store.content_id = lambda runs, table=None: 'deadbeefdeadbeef'  # skip hashing: go straight to the write\n"
         "n = 4_000_000\n"

@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from lib import ingest
-from lib.state import Field, decode, encode
+from scaling_explorer import ingest
+from scaling_explorer.state import Field, decode, encode
 
 GOOD = b"name,params,tokens,loss\n" + b"".join(
     f"r{i},{1e7 * 2 ** i:.6g},{2e8 * 2 ** i:.6g},{3.5 - 0.1 * i}\n".encode() for i in range(8))
@@ -136,7 +136,7 @@ BAD_UPLOADS = {
 
 @pytest.mark.parametrize("name", list(BAD_UPLOADS))
 def test_bad_upload_stores_nothing(tmp_path, name):
-    from lib import store
+    from scaling_explorer import store
     con = store.connect_user(tmp_path / "u.duckdb")
     ingest.import_csv(con, GOOD, ingest.Mapping(n_params="params", loss="loss", n_tokens="tokens"), "kept")
     before = store.store_checksum(con)
@@ -149,7 +149,7 @@ def test_bad_upload_stores_nothing(tmp_path, name):
 
 def test_compute_in_pf_days_is_converted_and_conventions_are_kept(tmp_path):
     import json
-    from lib import store
+    from scaling_explorer import store
     data = GOOD.replace(b"tokens", b"pfdays")
     df = ingest.read_table(data)
     m = ingest.Mapping(n_params="params", loss="loss", compute_flops="pfdays", run_name="name")
@@ -166,7 +166,7 @@ def test_compute_in_pf_days_is_converted_and_conventions_are_kept(tmp_path):
 
 def test_columns_only_import_reports_the_rows_it_stored(tmp_path):
     """Issue 13: 'Imported 0 rows' after every columns-only import (a loss curve: step, lr, loss)."""
-    from lib import store
+    from scaling_explorer import store
     con = store.connect_user(tmp_path / "u.duckdb")
     curve = b"step,lr,loss\n" + b"".join(f"{s},{3e-4 * (1 - s / 1000):.6g},{2 + 3 / (1 + s / 50):.5f}\n".encode()
                                          for s in range(0, 1000, 50))

@@ -5,9 +5,8 @@ import pandas as pd
 import pytest
 
 from conftest import shared_file
-from lib.fitting import FitError, isoflop_fit
-from lib.isoflop import profile_min
-from lib.forms import chinchilla_loss
+from scaling_explorer.fitting import FitError, isoflop_fit
+from scaling_explorer.isoflop import profile_min
 
 
 

@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from lib import allocation
-from lib.forms import muennighoff_loss
-from lib.laws import evaluate_1d, evaluate_loss, make_law
+from scaling_explorer import allocation
+from scaling_explorer.forms import muennighoff_loss
+from scaling_explorer.laws import evaluate_1d, evaluate_loss, make_law
 
 
 def test_muennighoff_published_predictions_to_1e9(laws):
@@ -140,8 +140,8 @@ def test_every_law_is_finite_and_positive_over_its_stated_domain(laws):
     """Each law with a structured fit range (c_range, n_range, d_range, x_range) is evaluated on a
     grid over that whole range (laws whose papers state no range are covered by the budget sweep
     above, and test_store checks each has a domain text or a range)."""
-    from lib.forms import parallel_loss, precision_loss
-    from lib.laws import COMPUTE_UNITS, evaluate_1d
+    from scaling_explorer.forms import parallel_loss, precision_loss
+    from scaling_explorer.laws import COMPUTE_UNITS, evaluate_1d
     evaluated = 0
     for law in laws.values():
         if law.kind == "reference":
@@ -152,7 +152,7 @@ def test_every_law_is_finite_and_positive_over_its_stated_domain(laws):
             if law.kind == "loss_nd":
                 y = evaluate_loss(law, N, D)
             elif law.kind == "moe":
-                from lib.forms import moe_granularity_loss
+                from scaling_explorer.forms import moe_granularity_loss
                 y = np.stack([moe_granularity_loss(N, D, G, **law.p) for G in (1.0, 4.0, 16.0)])
             elif law.kind == "precision":
                 # P in [3, 12] bits, runs with P_a or P_kv <= 3 excluded as unstable (App. L)
@@ -197,7 +197,7 @@ def test_gadre_compute_optimal_multiplier_matches_app_f(laws):
 
 
 def test_gadre_downstream_map(laws):
-    from lib.forms import downstream_error
+    from scaling_explorer.forms import downstream_error
     p = laws["gadre2024-err-c4"].p
     assert float(downstream_error(3.0, **p)) == pytest.approx(0.850 - 2.08 * math.exp(-0.756 * 3.0))
 
@@ -265,7 +265,7 @@ def test_data_constrained_plan(laws):
 def _optimal_precision(p, C, sign):
     """Tied precision P for weights, activations and KV cache; C = (6/16) N D P (Kumar et al. Eq. 5)."""
     from scipy.optimize import minimize_scalar
-    from lib.forms import precision_loss
+    from scaling_explorer.forms import precision_loss
     q = dict(p)
     if sign < 0:   # the other reading of App. K's offsets: exp(-P/gamma - n)
         q = {**q, "n_w": -q["n_w"], "n_i": -q["n_i"], "n_kv": -q["n_kv"]}
@@ -293,9 +293,9 @@ def test_kumar_precision_law_gives_the_papers_compute_optimal_precision(laws):
     for C in (1e19, 1e23):    # the closed form the app uses agrees with the brute-force search
         bits, N, loss = allocation.optimal_precision(law, C)
         assert bits == pytest.approx(_optimal_precision(law.p, C, +1), abs=0.25)
-        from lib.forms import precision_loss
+        from scaling_explorer.forms import precision_loss
         assert float(precision_loss(N, C / (6 / 16 * N * bits), bits, bits, bits, **law.p)) == pytest.approx(loss)
-    from lib.forms import precision_factors
+    from scaling_explorer.forms import precision_factors
     p = law.p
     fw, fa, fkv = precision_factors(3.0, 3.0, 3.0, p["gamma_w"], p["n_w"], p["gamma_i"], p["n_i"], p["gamma_kv"], p["n_kv"])
     assert np.isnan(fa) and 0 < fw < 1 and 0 < fkv < 1       # 3-bit activations: outside the law (App. L)

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from lib import allocation, conventions, plan
-from lib.forms import FIT_FORMS, FORMS
-from lib.laws import FLOP_FORMULAS, PARAM_COUNTS, from_fit, make_law
+from scaling_explorer import allocation, conventions, plan
+from scaling_explorer.forms import FIT_FORMS, FORMS
+from scaling_explorer.laws import FLOP_FORMULAS, PARAM_COUNTS, from_fit, make_law
 
 BUDGETS = (1e18, 1e21, 1e23, 3.8e25, 1e27)
 
@@ -65,7 +65,7 @@ def test_every_fittable_form_predicts_what_its_published_function_gives(slug):
 
 
 def test_a_fitted_power_offset_becomes_a_law_of_the_published_form():
-    from lib.fitting import fit
+    from scaling_explorer.fitting import fit
     x = np.logspace(6, 11, 40)
     y = 1.7 + (4.7e8 / x) ** 0.3
     law = from_fit(fit("power_offset", {"x": x}, y), "fit:x:power_offset", "fit", "x")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import SHARED, shared_file
-from lib import registry, store
+from scaling_explorer import registry, store
 
 
 @pytest.fixture(scope="module")

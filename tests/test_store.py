@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import store
+from scaling_explorer import store
 
 
 def test_every_law_and_table_has_source_and_locator(pub_con):
@@ -131,9 +131,8 @@ def test_store_counts_and_families(pub_con):
 
 
 def test_henighan_and_llama3_laws_evaluate_as_printed(laws):
-    import math
-    from lib import allocation
-    from lib.laws import evaluate_1d
+    from scaling_explorer import allocation
+    from scaling_explorer.laws import evaluate_1d
     lc = laws["henighan2020-image-8x8-lc"]
     # Table 1: L(C) = 3.13 + (C / 1.8e-8 PF-days)^-0.19; at C = C_0 the loss is L_inf + 1
     assert float(evaluate_1d(lc, 1.8e-8 * 8.64e19)) == pytest.approx(4.13)

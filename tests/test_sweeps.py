@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.fitting import FitError, bootstrap, fit
-from lib.sweeps import check_sweep, envelope, hyperparameter_columns, reduce_curves, select_runs
+from scaling_explorer.fitting import FitError, bootstrap, fit
+from scaling_explorer.sweeps import check_sweep, envelope, hyperparameter_columns, reduce_curves, select_runs
 
 TRUE = {"E": 1.8, "A": 480.0, "B": 2100.0, "alpha": 0.35, "beta": 0.37}
 

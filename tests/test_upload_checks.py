@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from lib import ingest, store
+from scaling_explorer import ingest, store
 
 HEADER = "name,params,tokens,loss"
 M = ingest.Mapping(n_params="params", loss="loss", n_tokens="tokens", run_name="name")

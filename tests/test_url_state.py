@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from lib.state import (EMPTY, Field, canonical_query, decode, encode, is_slug, needs_rewrite, normalise_path,
+from scaling_explorer.state import (EMPTY, Field, canonical_query, decode, encode, is_slug, needs_rewrite, normalise_path,
                        notice_text)
 
 FIELDS = (

@@ -5,7 +5,7 @@ import pytest
 from scipy.optimize import minimize
 
 from conftest import shared_file
-from lib.fitting import FORMS, LBFGS_OPTIONS, bootstrap, fit, objective, varpro_starts
+from scaling_explorer.fitting import FORMS, LBFGS_OPTIONS, bootstrap, fit, objective, varpro_starts
 
 TRUE = {"E": 1.8, "A": 480.0, "B": 2100.0, "alpha": 0.35, "beta": 0.37}
 

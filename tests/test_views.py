@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from lib import views
-from lib.laws import make_law
+from scaling_explorer import views
+from scaling_explorer.laws import make_law
 
 
 def _power(slug, k, a, unit="PF-day"):
@@ -59,7 +59,7 @@ def test_bnsl_shape_stays_positive_at_the_slider_extremes():
     # a large limit a and a steep, tiny reducible part: no cancellation to 0 on the log axis
     xs, y, before, after, at_break = views.bnsl_shape(a=10.0, c0=2.0, c1=2.0, d1=1e8, f1=0.05)
     assert np.all(np.isfinite(y) & (y > 0))
-    from lib.forms import bnsl
+    from scaling_explorer.forms import bnsl
     assert at_break + 10.0 == pytest.approx(float(bnsl(1e8, 10.0, 1e16, 2.0, 2.0, 1e8, 0.05)))
 
 

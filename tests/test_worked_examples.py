@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib import allocation, store
-from lib.laws import evaluate_loss, make_law
+from scaling_explorer import allocation, store
+from scaling_explorer.laws import make_law
 
 ROOT = Path(__file__).resolve().parent.parent
 PF_DAY = 8.64e19
@@ -254,7 +254,7 @@ def test_parscale_online_demo_example(laws):
     # The authors' online demo: 'Loss for a 2.8B model when P=4 is: 1.01548. It is equivalant to:
     # A 4.33B model with P=1; A 3.4B model with P=2; ... A 2.38B model with P=8'. With coefficients
     # at 4 significant digits the loss moves by up to ~1e-4.
-    from lib.laws import FORMS
+    from scaling_explorer.laws import FORMS
     law = laws["chen2025-parallel-stack"]
     fn = FORMS["parallel"].fn
     assert float(fn(2.8e9, 4, **law.p)) == pytest.approx(1.01548, abs=1.5e-4)

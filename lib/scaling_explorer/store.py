@@ -23,8 +23,10 @@ import pandas as pd
 from .forms import FORMS
 from .laws import Law, make_law
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
+# The checkout: lib/scaling_explorer/store.py -> the folder holding data/ (an editable install,
+# `pip install -e .`, keeps it there). SCALING_EXPLORER_DATA points elsewhere if needed.
+ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = Path(os.environ.get("SCALING_EXPLORER_DATA", ROOT / "data"))
 
 
 def var_dir() -> Path:

@@ -232,3 +232,36 @@ def default_target(columns) -> str | None:
     """The column a fit should predict by default: the first named like a loss, else the last."""
     cols = list(columns)
     return next((c for c in cols if "loss" in str(c).lower()), cols[-1] if cols else None)
+
+
+def fit_export(ds: str, n_runs: int, results: dict, boots: dict, n_boot: int, seed: int) -> dict:
+    """The Fit page's JSON export: each form's parameters, objective, diagnostics and bootstrap SEs."""
+    from .forms import FORMS
+    return {"dataset": ds, "n_runs": n_runs, "bootstrap": {"resamples": n_boot, "seed": seed},
+            "fits": {m: {"form": FORMS[m].title, "citation": FORMS[m].citation, "params": r.p,
+                         "objective": r.objective, "converged": r.converged, "at_bounds": list(r.at_bounds),
+                         "loss": getattr(r, "loss", "huber"),
+                         "bootstrap_se": boots[m].se() if m in boots else None} for m, r in results.items()}}
+
+
+def column_defaults(columns, n_inputs: int, have=()) -> list:
+    """Columns to preselect for a form with n_inputs inputs and a target: the link's choice where it
+    names a column, else the columns in order, and a loss-like column for the target."""
+    cols = list(columns)
+    out = []
+    for i in range(n_inputs + 1):
+        if i < len(have) and have[i] in cols:
+            out.append(have[i])
+        elif i == n_inputs:
+            out.append(default_target(cols))
+        else:
+            out.append(cols[min(i, len(cols) - 1)] if cols else None)
+    return out
+
+
+def single_variable_panel(laws) -> list[dict]:
+    """The published-laws page's L(N) and L(D) panel: each single-variable law in N or D over 1e6-1e14."""
+    x = np.logspace(6, 14, 80)
+    return [{"name": lw.name, "citation": lw.citation, "locator": lw.locator, "x": x, "loss": evaluate_1d(lw, x),
+             "xlabel": "N (params)" if lw.variable == "N" else "D (tokens)"}
+            for lw in laws if lw.kind == "loss_1d" and lw.variable in ("N", "D")]

@@ -31,8 +31,8 @@ def query_string() -> str:
 def export_row(obj: dict, table, source_ids, stem: str, sources=None) -> None:
     """Export what is on screen: the numbers (CSV), the plan or fit (JSON), the citations
     (BibTeX), and the link that reopens this view. ``sources`` is the published sources table."""
-    from .cite import bibtex
-    from .units import frame_for_csv
+    from ..cite import bibtex
+    from ..units import frame_for_csv
     base = str(st.context.url or "").split("?")[0]
     payload = {**obj, "link": base + query_string(), "versions": versions()}
     if sources is None:

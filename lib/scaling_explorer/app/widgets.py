@@ -7,8 +7,8 @@ from typing import Sequence
 
 import streamlit as st
 
-from .state import Field, decode, encode, notice_text
-from .units import fmt_sci
+from ..state import Field, decode, encode, notice_text
+from ..units import fmt_sci
 
 
 def require_navigation() -> None:

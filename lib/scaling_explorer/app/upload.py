@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import cache, ingest
+from .. import ingest
+from . import cache
 
 LABELS = {"n_params": "Parameters N", "n_tokens": "Tokens D", "compute_flops": "Compute C",
           "loss": "Loss", "run_name": "Run name (optional)"}

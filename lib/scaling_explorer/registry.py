@@ -1,6 +1,6 @@
 """A registry of public run datasets: fetch one, verify its sha256, cache it, import it.
 
-`python -m lib.registry list` and `python -m lib.registry fetch ID [--mirror URL]`. The mirror
+`python -m scaling_explorer.registry list` and `python -m scaling_explorer.registry fetch ID [--mirror URL]`. The mirror
 is a base URL laid out like the registry's `path` fields; without one the dataset's own URL is
 used. Offline, or on a checksum mismatch, nothing is cached or imported and the message says so.
 """
@@ -151,7 +151,7 @@ def fetch_and_import(entry: Entry, con, mirror: str | None = None) -> store.Impo
 
 def main(argv=None):
     import argparse
-    ap = argparse.ArgumentParser(prog="python -m lib.registry")
+    ap = argparse.ArgumentParser(prog="python -m scaling_explorer.registry")
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list")
     f = sub.add_parser("fetch")

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from . import cache, exports, figures, views, widgets
-from .units import fmt_sci, human
+from .. import figures, views
+from . import cache, exports, widgets
+from ..units import fmt_sci, human
 
 PAGE = "families"
 VARIABLE_NAMES = {"N": "Parameters", "D": "Dataset size", "C": "Training compute"}

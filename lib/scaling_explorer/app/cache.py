@@ -7,10 +7,10 @@ import math
 import numpy as np
 import streamlit as st
 
-from . import allocation, store
-from . import plan as planning
-from .forms import FIT_FORMS
-from .laws import Law, from_fit, make_law
+from .. import allocation, store
+from .. import plan as planning
+from ..forms import FIT_FORMS
+from ..laws import Law, from_fit, make_law
 
 # ---- stores --------------------------------------------------------------------------------
 
@@ -142,7 +142,7 @@ DEFAULT_GPU = "NVIDIA H100 SXM"
 def schedule_curves(*args):
     """lib.views.schedule_curves, cached: a 1M-step schedule takes ~0.35 s, and the Law families
     page reruns on every slider of the F7 view, most of which do not change the schedule."""
-    from .views import schedule_curves as compute
+    from ..views import schedule_curves as compute
     return compute(*args)
 
 
@@ -174,7 +174,7 @@ def dataset_param_convention(ds: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=64)
 def runs(ds: str):
     if ds == DEMO_ID:
-        from .demo import demo_runs
+        from ..demo import demo_runs
         return demo_runs(published_laws()[DEMO_LAW])
     return store.get_runs(user_con(), ds)
 
@@ -194,7 +194,7 @@ def table(ds: str):
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def fit(ds: str, model: str):
-    from .fitting import fit as fit_form, inputs_from_runs
+    from ..fitting import fit as fit_form, inputs_from_runs
     r = runs(ds)
     X = inputs_from_runs(r)
     return fit_form(model, {k: X[k] for k in FIT_FORMS[model].inputs}, r["loss"].to_numpy())
@@ -204,8 +204,8 @@ def fit(ds: str, model: str):
 def fit_columns(ds: str, model: str, cols: tuple[str, ...], lam: float):
     """Fit any form to chosen columns: one column per input, then the target. For the
     loss-curve form the inputs are the step and the learning rate logged at that step."""
-    from .fitting import fit as fit_form
-    from .schedules import annealing_areas_at
+    from ..fitting import fit as fit_form
+    from ..schedules import annealing_areas_at
     t = table(ds)
     form = FIT_FORMS[model]
     if model == "lr_anneal":
@@ -218,7 +218,7 @@ def fit_columns(ds: str, model: str, cols: tuple[str, ...], lam: float):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def backtest(ds: str, models: tuple[str, ...], holdout: float):
-    from .fitting import backtest as run_backtest, inputs_from_runs
+    from ..fitting import backtest as run_backtest, inputs_from_runs
     r = runs(ds)
     C = r["compute_flops"].to_numpy()
     cutoff = float(np.quantile(C, 1 - holdout, method="lower"))
@@ -232,7 +232,7 @@ def _boot_cache() -> dict:
 
 def bootstrap(ds: str, model: str, n: int, seed: int):
     """Bootstrap with a progress bar; results are kept for every session on this server."""
-    from .fitting import bootstrap as run_bootstrap, inputs_from_runs
+    from ..fitting import bootstrap as run_bootstrap, inputs_from_runs
     key = (ds, model, n, seed)
     cache = _boot_cache()
     if key not in cache:
@@ -256,7 +256,7 @@ def _boot_laws(ds: str, model: str, n_boot: int, seed: int):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n):
-    from .fitting import band
+    from ..fitting import band
     grid = np.logspace(log_c_lo, log_c_hi, n)
     samples = [allocation.compute_optimal(lw, grid) for lw in _boot_laws(ds, model, n_boot, seed)]
     return band(np.array([s["loss"] for s in samples])), band(np.array([s["N"] for s in samples]))
@@ -271,7 +271,7 @@ def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: floa
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _frontier_band(ds, model, n_boot, seed, C, U):
-    from .fitting import band
+    from ..fitting import band
     outs = [allocation.compute_optimal(lw, C, U) for lw in _boot_laws(ds, model, n_boot, seed)]
     return {q: band(np.array([o[q][0] for o in outs])) for q in ("N", "D", "loss")}
 
