@@ -74,8 +74,12 @@ with left:
                  f"{g}{'' if gpus[g][1] else ' (unverified)'} — {gpus[g][0]:g} TFLOP/s dense BF16")
     custom = st.session_state[K["gpu"]] == "custom"
     st.number_input("GPU count", 1, 1_000_000, step=64, key=K["gpus"])
-    st.number_input("Peak TFLOP/s per GPU (dense BF16)", 1.0, 100_000.0, step=10.0, key=K["tflops"],
-                    disabled=not custom, help="Used when the accelerator is 'custom'.")
+    if custom:
+        st.number_input("Peak TFLOP/s per GPU (dense BF16)", 1.0, 100_000.0, step=10.0, key=K["tflops"])
+    else:   # the preset's own number, shown (not the custom value kept for the link)
+        st.number_input("Peak TFLOP/s per GPU (dense BF16)", value=gpus[st.session_state[K["gpu"]]][0], disabled=True,
+                        key=f"preset.{st.session_state[K['gpu']]}", help="From the accelerator preset; pick 'custom' "
+                        "to enter another.")
     st.number_input("MFU (model FLOPs utilisation)", 0.01, 1.0, step=0.05, key=K["mfu"])
     st.number_input("Price per GPU-hour (USD)", 0.0, 1000.0, step=0.25, key=K["price"])
     fitted = st.session_state[K["law"]].startswith(cache.FIT_PREFIX)

@@ -345,3 +345,55 @@ def test_data_page_dataset_registry_offline_changes_nothing(monkeypatch):
     assert "offline" in at.error[0].value and "store is unchanged" in at.error[0].value
     with store.connect_user() as con:
         assert store.store_checksum(con) == before
+
+
+def test_planner_offers_no_fit_for_a_columns_only_dataset():
+    """Old main offered 'Your fit' for columns-only datasets, which always failed."""
+    from scaling_explorer import ingest, store
+    csv = b"step,lr,loss\n" + b"".join(f"{s},{1e-3 / (1 + s / 100):.6g},{3 + 1 / (1 + s):.6g}\n".encode()
+                                       for s in range(1, 40))
+    with store.connect_user() as con:
+        res = ingest.import_csv(con, csv, None, "a loss curve")
+    assert res.n_rows == 39                       # old main: "Imported 0 rows"
+    at = run_page("planner")
+    offered = at.selectbox[0].options
+    assert not any(res.dataset_id in o for o in offered)
+    assert any("Your fit: chinchilla on Demo" in o for o in offered)
+
+
+def test_planner_accelerator_links_survive_verification_status():
+    """The accelerator id no longer carries '(unverified)', so a link breaks neither now nor the day
+    the row is verified; old links with the suffix open the same accelerator."""
+    new = run_page("planner", gpu="NVIDIA H100 SXM")
+    old = run_page("planner", gpu="NVIDIA H100 SXM (unverified)")
+    assert new.selectbox[1].value == old.selectbox[1].value == "NVIDIA H100 SXM"
+    assert not [w for w in old.warning if "link parameters" in w.value]
+
+
+def test_cleared_selections_round_trip_through_the_link():
+    """Old main wrote cmp= for a cleared multiselect, then rejected it with a warning and defaults."""
+    at = run_page("planner")
+    at.multiselect[0].set_value([]).run()
+    assert at.query_params["cmp"] in ("-", ["-"])
+    again = run_page("planner", cmp="-")
+    assert again.multiselect[0].value == []
+    assert not [w for w in again.warning if "link parameters" in w.value]
+    laws = run_page("laws", laws="-")
+    assert laws.multiselect[0].value == [] and not [w for w in laws.warning if "link parameters" in w.value]
+
+
+def test_repeated_and_miscased_keys_say_what_was_used():
+    at = run_page("planner", c="1e22")
+    assert at.select_slider[0].value == 22.0
+    assert any("'c'" in w.value or "case" in w.value.lower() for w in at.warning)
+    assert at.query_params["C"] in ("1e22", ["1e22"]) and "c" not in at.query_params
+
+
+def test_planner_compares_in_a_chosen_convention_and_labels_the_rest():
+    at = run_page("planner", C="1e23", conv="total")
+    side = at.dataframe[0].value
+    kaplan = side[side["law"].str.startswith("Kaplan")].iloc[0]
+    assert "Pearce & Song" in kaplan["convention"]
+    deepseek = side[side["law"].str.startswith("DeepSeek")].iloc[0]
+    assert deepseek["convention"].startswith("not converted")
+    assert any("exactly 1e23 FLOPs" in c.value for c in at.caption)

@@ -211,3 +211,25 @@ def test_plan_export_is_plain_json(laws):
     assert d["compute_optimal"]["C_spent"] == pytest.approx(1e22)
     assert d["law"]["parameters_counted"] == "total parameters"
     assert d["cost"]["gpu_hours"] > 0 and d["fixed_size"]["loss"] > 0
+
+
+def test_bootstrap_summaries_do_not_raise_when_every_resample_failed():
+    """Old main: BootstrapResult.se()/ci() raised IndexError when every resample failed."""
+    from scaling_explorer.fitting import BootstrapResult
+    empty = BootstrapResult(model="chinchilla", seed=0, n_resamples=10, samples=(), param_names=("E", "A", "B", "alpha",
+                            "beta"), n_failed=10)
+    assert all(math.isnan(v) for v in empty.se().values())
+    assert all(math.isnan(lo) and math.isnan(hi) for lo, hi in empty.ci().values())
+    one = BootstrapResult(model="chinchilla", seed=0, n_resamples=10, samples=((1.7, 400.0, 410.0, 0.34, 0.28),),
+                          param_names=("E", "A", "B", "alpha", "beta"), n_failed=9)
+    assert math.isnan(one.se()["E"]) and one.ci()["E"] == (1.7, 1.7)
+
+
+def test_isoflop_hover_keeps_each_size_with_its_tokens():
+    """Old main: with a loss dropped (non-finite), the hover's D values shifted against N."""
+    from scaling_explorer.figures import isoflop_figure
+    N = np.array([1e8, 1e9, 1e10, 1e11])
+    curve = {"N": N, "D": 1e21 / (6 * N), "loss": np.array([np.nan, 2.5, 2.4, 2.6]), "N_opt": 1e10, "loss_opt": 2.4}
+    tr = isoflop_figure(curve, "law", "paper", 1e21).data[0]
+    assert list(tr.x) == [1e9, 1e10, 1e11]
+    assert np.allclose(np.asarray(tr.customdata, float), 1e21 / (6 * np.array([1e9, 1e10, 1e11])))

@@ -501,16 +501,21 @@ class BootstrapResult:
     thetas: tuple[tuple[float, ...], ...] = ()  # the optimiser's parameters, same rows
 
     def array(self) -> np.ndarray:
-        return np.asarray(self.samples, float)
+        """One row per kept resample, one column per parameter (shape (0, p) when none was kept)."""
+        return np.asarray(self.samples, float).reshape(-1, len(self.param_names))
 
     def se(self) -> dict[str, float]:
+        """Bootstrap standard errors; NaN when fewer than two resamples converged."""
         a = self.array()
-        return {k: float(np.std(a[:, i], ddof=1)) for i, k in enumerate(self.param_names)}
+        return {k: float(np.std(a[:, i], ddof=1)) if len(a) > 1 else float("nan")
+                for i, k in enumerate(self.param_names)}
 
     def ci(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
+        """Percentile intervals; (NaN, NaN) when no resample converged."""
         a = self.array()
         q = (1 - level) / 2
-        return {k: (float(np.quantile(a[:, i], q)), float(np.quantile(a[:, i], 1 - q)))
+        nan = float("nan")
+        return {k: (float(np.quantile(a[:, i], q)), float(np.quantile(a[:, i], 1 - q))) if len(a) else (nan, nan)
                 for i, k in enumerate(self.param_names)}
 
     def param_dicts(self):
