@@ -73,7 +73,7 @@ table = pd.DataFrame([{"law": lw.name, "paper": lw.citation, "locator": lw.locat
                        "coefficients": json.dumps(lw.p) if lw.params else "not published / not stored",
                        "verified": "yes" if lw.verified else "UNVERIFIED"} for lw in members.values()])
 st.dataframe(table, hide_index=True)
-for lw in members.values():
+for lw in (lw for lw in members.values() if lw.kind == "reference"):      # laws not drawn: their form here
     with st.expander(f"{lw.name} — {lw.citation}, {lw.locator}", expanded=False):
         if lw.latex:
             st.latex(lw.latex)

@@ -34,3 +34,29 @@ def pub_con(tmp_path_factory):
 def laws(pub_con):
     from scaling_explorer import store
     return store.load_laws(pub_con)
+
+
+def serve_shared(*required):
+    """A 127.0.0.1 HTTP server over ../shared/data/published (the registry's mirror in tests), as
+    a generator for a fixture; skips with a reason when a required file is absent."""
+    import functools
+    import http.server
+    import threading
+    for parts in required:
+        shared_file(*parts)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SHARED))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    """An empty user store in this test's own folder."""
+    from scaling_explorer import store
+    monkeypatch.setenv("SCALING_EXPLORER_VAR", str(tmp_path))
+    con = store.connect_user(tmp_path / "user.duckdb")
+    yield con
+    con.close()

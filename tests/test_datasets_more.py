@@ -1,36 +1,18 @@
 """The three further public run datasets in data/datasets.toml: fetched from a 127.0.0.1 mirror of
 ../shared/data/published, verified, imported, fitted, and checked against their papers."""
-import functools
-import http.server
-import threading
 
 import numpy as np
 import pytest
 
-from conftest import SHARED, shared_file
+from conftest import SHARED, serve_shared
 from scaling_explorer import registry, store
 from scaling_explorer.fitting import fit
 
 
 @pytest.fixture(scope="module")
 def mirror():
-    for p in (("sardana2023", "trainingresults.csv"), ("muennighoff2023", "parametric_fit.ipynb"),
-              ("obsscaling2024", "base_llm_benchmark_eval.csv")):
-        shared_file(*p)                          # skip with a reason when ../shared is absent
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SHARED))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-@pytest.fixture
-def fresh(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCALING_EXPLORER_VAR", str(tmp_path))
-    con = store.connect_user(tmp_path / "user.duckdb")
-    yield con
-    con.close()
+    yield from serve_shared(("sardana2023", "trainingresults.csv"), ("muennighoff2023", "parametric_fit.ipynb"),
+                            ("obsscaling2024", "base_llm_benchmark_eval.csv"))
 
 
 def _import(con, mirror, slug):

@@ -1,35 +1,17 @@
 """The run-dataset registry: fetch from a server on 127.0.0.1 serving ../shared/data/published,
 verify the checksum, cache, import; offline or tampered downloads change nothing."""
 import dataclasses
-import functools
-import http.server
-import threading
 
 import numpy as np
 import pytest
 
-from conftest import SHARED, shared_file
+from conftest import serve_shared
 from scaling_explorer import registry, store
 
 
 @pytest.fixture(scope="module")
 def mirror():
-    shared_file("chinchilla_epoch2024", "svg_extracted_data.csv")     # skip with a reason when absent
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SHARED))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-@pytest.fixture
-def fresh(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCALING_EXPLORER_VAR", str(tmp_path))
-    con = store.connect_user(tmp_path / "user.duckdb")
-    yield con
-    con.close()
+    yield from serve_shared(("chinchilla_epoch2024", "svg_extracted_data.csv"))
 
 
 def test_registry_lists_plain_public_datasets_with_licences():

@@ -182,3 +182,75 @@ def hyperparameter_columns(df: pd.DataFrame) -> list[str]:
     """Columns of a sweep that look like hyperparameters (learning rate, batch size, ...)."""
     low = {c.lower().replace(" ", "_"): c for c in df.columns}
     return [low[k] for k in low if any(k == h or k.startswith(h) for h in HPARAM_COLUMNS)]
+
+
+STEP_COLUMNS = ("step", "steps", "global_step", "train_step", "iteration", "iter", "checkpoint_step")
+REDUCTIONS = ("final", "annealed", "checkpoints")
+
+
+def find_step_column(columns) -> str | None:
+    """The column of an upload that holds the training step, by name (case and spaces ignored)."""
+    low = {str(c).strip().lower().replace(" ", "_"): c for c in columns}
+    return next((low[k] for k in STEP_COLUMNS if k in low), None)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    rows: pd.DataFrame              # the points to fit: runs (or checkpoints), selected per ``mode``
+    groups: np.ndarray | None       # run id per row when a run contributes several rows (bootstrap groups=)
+    loss: str                       # the fit loss the mode implies ("frontier" only for mode "frontier")
+    curves: bool                    # the stored rows were loss curves, reduced per run
+    n_cells: int                    # distinct (N, D) cells before selection
+    max_in_cell: int                # most runs in one cell: > 1 is a sweep with an envelope
+    n_all: int                      # rows before selection
+    notes: tuple[str, ...]          # what was dropped or assumed, one sentence each, for the page
+
+
+def prepare(runs: pd.DataFrame, table: pd.DataFrame | None = None, how: str = "final", mode: str = "all",
+            run_col: str = "run_name") -> Prepared:
+    """The points a stored dataset is fitted on. ``runs``: the normalised runs (run name, N, D,
+    compute, loss); ``table``: the upload's numeric columns, row for row. When run names repeat and
+    the table has a step column, the rows are loss curves: reduced per run with ``reduce_curves``
+    (``how``). Repeated run names without a step column are fitted as separate runs, and said.
+    Then ``select_runs`` (``mode``: all, best or frontier). Raises FitError on a sweep that cannot
+    be fitted (one model size, one token count, a run id with contradictory sizes in a loss curve)."""
+    if how not in REDUCTIONS:
+        raise FitError(f"unknown reduction {how!r}; choose one of {', '.join(REDUCTIONS)}")
+    if runs.empty:
+        return Prepared(runs, None, "huber", False, 0, 0, 0, ())
+    notes: list[str] = []
+    names = runs[run_col].astype(str)
+    per_run = names.value_counts()
+    step = (find_step_column(table.columns) if table is not None and len(table) == len(runs) else None)
+    curves = bool(per_run.max() > 1 and step is not None)
+    groups = None
+    if curves:
+        df = runs.assign(**{run_col: names.to_numpy(), "step": table[step].to_numpy(float)})
+        red = reduce_curves(df, run_col=run_col, step_col="step", tokens_col="n_tokens", loss_col="loss",
+                            n_col="n_params", how=how)
+        pts = red.points.assign(compute_flops=lambda d: 6.0 * d["n_params"] * d["n_tokens"])
+        notes.append(f"Loss curves ({step!r} is the step column): " + red.message)
+        if how == "checkpoints":
+            notes.append("Checkpoints of one run are not independent: the bootstrap resamples whole runs.")
+    else:
+        pts = runs
+        if per_run.max() > 1:
+            rid = per_run.index[0]
+            sizes = runs.groupby(names)["n_params"].nunique()
+            mixed = sizes[sizes > 1]
+            if len(mixed):
+                notes.append(f"Run name {mixed.index[0]!r} appears with {int(mixed.iloc[0])} different model sizes, "
+                             "so the run names are not run ids: each row is fitted as its own run.")
+            else:
+                notes.append(f"Run name {rid!r} has {int(per_run.iloc[0])} rows and there is no step column: each row "
+                             "is fitted as its own run. If the rows are checkpoints of one run, import the file "
+                             "again with a step column, to reduce each run to its final point.")
+    pts = check_sweep(pts.reset_index(drop=True))
+    env = envelope(pts)
+    sel = select_runs(pts, mode)
+    rows = sel.rows.reset_index(drop=True)
+    if curves and how == "checkpoints":
+        groups = rows[run_col].astype(str).to_numpy()
+    if int(env["n_in_cell"].max()) > 1:
+        notes.append(f"Fitting: {sel.note}.")
+    return Prepared(rows, groups, sel.loss, curves, len(env), int(env["n_in_cell"].max()), len(pts), tuple(notes))
