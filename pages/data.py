@@ -1,14 +1,13 @@
 """Data: the stored sources, laws, published tables, training runs and the run-dataset
 registry, with citations; CSV and BibTeX download."""
-import os
-
 import pandas as pd
 import streamlit as st
 
-from scaling_explorer import ingest, registry
-from scaling_explorer.app import cache, widgets
+from scaling_explorer import registry
+from scaling_explorer.app import cache, upload, widgets
 from scaling_explorer.cite import bibtex
 from scaling_explorer.state import Field
+from scaling_explorer.units import frame_for_csv, table_for_display
 
 PAGE = "data"
 widgets.require_navigation()
@@ -16,12 +15,16 @@ tables = cache.tables_index()
 FIELDS = (
     Field("view", "choice", "laws", choices=("laws", "sources", "tables", "runs", "datasets"), label="View"),
     Field("table", "choice", tables["id"].iloc[0], choices=tuple(tables["id"]), label="Table"),
+    Field("filter", "text", "", hi=100, label="Filter"),
+    Field("reg", "choice", next(iter(registry.load_registry()), ""), choices=tuple(registry.load_registry()),
+          label="Dataset"),
 )
+K = {f.key: f for f in FIELDS}
 st.title("Data")
 st.caption("Everything in the published store, each row with its paper and locator. Built from the cited text "
            "files in data/; numbers marked UNVERIFIED could not be checked against the paper text.")
 widgets.url_view(PAGE, FIELDS)
-st.radio("Show", FIELDS[0].choices, key=widgets.wkey(PAGE, FIELDS[0]), horizontal=True, format_func=str.capitalize)
+st.radio("Show", FIELDS[0].choices, key=widgets.bind(PAGE, K["view"]), horizontal=True, format_func=str.capitalize)
 view = st.session_state[widgets.wkey(PAGE, FIELDS[0])]
 link = {"url": st.column_config.LinkColumn("paper", display_text="arXiv")}
 if view == "laws":
@@ -38,16 +41,15 @@ elif view == "datasets":
     st.caption("Public run datasets the explorer can fetch (plain CSV, never pickles). Each download is checked "
                "against its sha256 before anything is stored; offline, nothing changes. Set SCALING_EXPLORER_MIRROR "
                "to fetch from a mirror laid out like the registry's paths.")
-    pick = st.selectbox("Dataset", list(reg), key="data.reg", format_func=lambda i: reg[i].name)
+    pick = st.selectbox("Dataset", list(reg), key=widgets.bind(PAGE, K["reg"]), format_func=lambda i: reg[i].name)
     if st.button("Fetch, verify and import", key="data.fetch"):
         with st.spinner(f"Fetching {pick} …"):
-            try:
-                res = registry.fetch_and_import(reg[pick], cache.user_con(), os.environ.get("SCALING_EXPLORER_MIRROR"))
-            except (registry.RegistryError, ingest.IngestError) as e:
-                st.error(str(e))
-            else:
-                st.success(f"{'Imported' if res.created else 'Already stored:'} {res.n_rows} runs as dataset "
-                           f"{res.dataset_id}. Open it on the Fit page: /fit?ds={res.dataset_id}")
+            res, err = upload.fetch_registered(pick)
+        if err:
+            st.error(err)
+        else:
+            st.success(f"{'Imported' if res.created else 'Already stored:'} {res.n_rows} runs as dataset "
+                       f"{res.dataset_id}. Open it on the Fit page: /fit?ds={res.dataset_id}")
     df = pd.DataFrame([{"id": e.id, "name": e.name, "licence": e.licence, "sha256": e.sha256, "url": e.url,
                         "units": e.units, "mapping": str(e.mapping), "description": e.description}
                        for e in reg.values()])
@@ -57,26 +59,27 @@ elif view == "runs":
                "secondary copies.")
     df = cache.notable_runs()
 else:
-    st.selectbox("Table", list(tables["id"]), key=widgets.wkey(PAGE, FIELDS[1]),
+    st.selectbox("Table", list(tables["id"]), key=widgets.bind(PAGE, K["table"]),
                  format_func=lambda t: f"{tables.set_index('id').loc[t, 'citation']}, "
                                        f"{tables.set_index('id').loc[t, 'locator']}: "
                                        f"{tables.set_index('id').loc[t, 'title']}")
     meta = tables.set_index("id").loc[st.session_state[widgets.wkey(PAGE, FIELDS[1])]]
-    st.markdown(f"**{meta['title']}** — {meta['citation']}, {meta['locator']} ([paper]({meta['url']}))")
+    st.markdown(f"**{widgets.md(meta['title'])}** — {widgets.md(meta['citation'])}, {widgets.md(meta['locator'])} "
+                f"([paper]({meta['url']}))")
     if meta["notes"]:
-        st.caption(meta["notes"])
+        st.caption(widgets.md(meta["notes"]))
     df = cache.published_table(meta.name)
-if view != "tables":
-    # keep the table widget state alive so its URL value survives switching views
-    st.session_state[widgets.wkey(PAGE, FIELDS[1])] = st.session_state[widgets.wkey(PAGE, FIELDS[1])]
+query = st.text_input("Filter rows (text match in any column, as shown)", key=widgets.bind(PAGE, K["filter"]),
+                      max_chars=100)
 v = widgets.sync_url(PAGE, FIELDS)
-query = st.text_input("Filter rows (text match in any column)", key="data.filter", max_chars=100)
+display = table_for_display(df)        # one format per quantity, "—" for a missing value
 if query:
-    df = df[df.astype(str).apply(lambda col: col.str.contains(query, case=False, regex=False)).any(axis=1)]
-st.dataframe(df, hide_index=True, column_config=link)
+    keep = display.apply(lambda col: col.str.contains(query, case=False, regex=False)).any(axis=1)
+    df, display = df[keep], display[keep]
+st.dataframe(display, hide_index=True, column_config=link)
 sources = cache.sources_table()
 cited = {"laws": "source", "sources": "source_id"}.get(view)
 shown = sources[sources["source_id"].isin(set(df[cited]))] if cited else sources
 c1, c2 = st.columns(2)
-c1.download_button(f"Download {view} (CSV)", df.to_csv(index=False), f"scaling_explorer_{view}.csv", "text/csv")
+c1.download_button(f"Download {view} (CSV)", frame_for_csv(df).to_csv(index=False), f"scaling_explorer_{view}.csv", "text/csv")
 c2.download_button("Citations (BibTeX)", bibtex(shown), "scaling_explorer.bib", "application/x-bibtex")

@@ -57,7 +57,7 @@ st.title("Law families")
 st.caption("Every family in scope, on its own axes. Laws whose form is evaluated here are drawn; the others are "
            "listed with their form, coefficients and locator, and can be fitted to your runs on the Fit page.")
 widgets.url_view(PAGE, FIELDS)
-st.selectbox("Family", FIELDS[1].choices, key=K["fam"], format_func=lambda f: f"{f} — {FAMILIES[f]}")
+st.selectbox("Family", FIELDS[1].choices, key=widgets.bind(PAGE, FIELDS[1]), format_func=lambda f: f"{f} — {FAMILIES[f]}")
 fam = st.session_state[K["fam"]]
 members = {s: lw for s, lw in laws.items() if lw.family == fam}
 view = family_views.View(fam, laws, members, {f.key: f for f in FIELDS}, K)

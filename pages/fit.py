@@ -1,6 +1,7 @@
-"""Fit your runs: import a file (checked before anything is stored), fit law forms with diagnostics,
-bootstrap bands, back-test, compare allocations with published laws, or fit any form to any columns."""
-import json
+"""Fit your runs: import a file (checked before anything is stored) or open a public dataset, fit law
+forms (symmetric or frontier loss; all runs or the best per (N, D) cell; loss curves reduced per run)
+with diagnostics, bootstrap bands, back-test, compare allocations with published laws, or fit any
+form to any columns."""
 import math
 
 import numpy as np
@@ -9,7 +10,6 @@ import streamlit as st
 
 from scaling_explorer import figures, views
 from scaling_explorer.app import cache, fit_views, upload, widgets
-from scaling_explorer.fitting import FitError
 from scaling_explorer.forms import FIT_FORMS as FORMS
 from scaling_explorer.plan import frontier
 from scaling_explorer.state import Field
@@ -33,6 +33,9 @@ FIELDS = (
     Field("af", "choice", "none", choices=("none",) + tuple(FORMS), label="Form for your columns"),
     Field("afcols", "multi", (), choices=cols_now, label="Columns"),
     Field("lam", "float", 0.999, lo=0.0, hi=0.99999, label="Annealing decay factor"),
+    Field("loss", "choice", "huber", choices=("huber", "frontier"), label="Fit loss"),
+    Field("pick", "choice", "all", choices=("all", "best"), label="Runs to fit"),
+    Field("curve", "choice", "final", choices=("final", "annealed", "checkpoints"), label="Loss-curve points"),
 )
 K = widgets.keys(PAGE, FIELDS)
 COLORS = {m: figures.PALETTE[i + 1] for i, m in enumerate(cache.RUN_FORMS)}
@@ -46,6 +49,7 @@ if "imp.done" in st.session_state:
     st.success(st.session_state.pop("imp.done"))
 
 st.selectbox("Dataset", ids, key=K["ds"], format_func=cache.dataset_label)
+upload.registry_panel(K["ds"], K["afcols"])
 ds = st.session_state[K["ds"]]
 runs, tbl = cache.runs(ds), cache.table(ds)
 if tuple(tbl.columns) != cols_now:     # the dataset changed in this session: columns follow it
@@ -63,32 +67,23 @@ if len(runs):
     c2.number_input("Bootstrap seed", 0, 2**31 - 1, step=1, key=K["seed"])
     c3.selectbox("Back-test: hold out the largest runs", FIELDS[5].choices, key=K["hold"],
                  format_func=lambda h: "off" if h == "0" else f"{h}% by compute")
-    st.caption(f"{len(runs)} runs · N {runs['n_params'].min():.3g}–{runs['n_params'].max():.3g} · "
+    loss, mode, how, prep = fit_views.fit_choices(ds, K)
+    runs = prep.rows if prep is not None else runs
+    st.caption(f"{len(runs)} runs fitted · N {runs['n_params'].min():.3g}–{runs['n_params'].max():.3g} · "
                f"C {runs['compute_flops'].min():.3g}–{runs['compute_flops'].max():.3g} FLOPs")
 else:
     st.info("This dataset has no mapped parameter/loss columns: use 'Fit any law form to your columns' below.")
-forms = list(st.session_state[K["forms"]]) if len(runs) else []
+    loss, mode, how, prep = "huber", "all", "final", None
+forms = list(st.session_state[K["forms"]]) if len(runs) and prep is not None else []
 n_boot, seed = int(st.session_state[K["boot"]]), int(st.session_state[K["seed"]])
-results, fitted, boots = {}, {}, {}
-with st.spinner("Fitting (Huber δ = 1e-3 on log loss, L-BFGS-B from the best starts of the initialisation grid) …"):
-    for m in forms:
-        try:
-            results[m] = cache.fit(ds, m)
-        except FitError as e:
-            st.error(f"{FORMS[m].title}: {e}")
-            continue
-        fitted[m] = cache.law(cache.fitted_slug(ds, m))
-        boots.update({m: cache.bootstrap(ds, m, n_boot, seed)} if n_boot else {})
-        for w in results[m].warnings:
-            st.warning(f"{FORMS[m].title}: {w}. Treat this fit as unreliable.")
+results, fitted, boots = fit_views.fit_forms(ds, forms, loss, mode, how, n_boot, seed) if forms else ({}, {}, {})
 v = widgets.sync_url(PAGE, FIELDS)
 
 if results:
     st.subheader("Fitted parameters and diagnostics")
     st.dataframe(pd.DataFrame(views.fit_rows(results, {m: FORMS[m].title for m in results}, boots)), hide_index=True)
     if boots:
-        st.caption(f"± is the bootstrap standard error over {n_boot} resamples of the runs (seed {seed}); "
-                   "bands below are 95% bootstrap intervals.")
+        st.caption(fit_views.boot_caption(prep, n_boot, seed))
     preds = views.fit_predictions(fitted, runs)
     lo_c, hi_c = math.log10(runs["compute_flops"].min()) - 0.5, math.log10(runs["compute_flops"].max()) + 2
     grid = np.logspace(lo_c, hi_c, 60)
@@ -98,7 +93,8 @@ if results:
         fronts.append({**frontier(law, grid), "name": name, "citation": "your runs", "locator": law.locator,
                        "color": COLORS[m]})
         if m in boots:
-            bands_loss[name], bands_n[name] = cache.bootstrap_curves(ds, m, n_boot, seed, lo_c, hi_c, len(grid))
+            bands_loss[name], bands_n[name] = cache.bootstrap_curves(ds, m, n_boot, seed, lo_c, hi_c, len(grid),
+                                                                     (loss, mode, how))
     left, right = st.columns(2)
     left.plotly_chart(figures.runs_figure(runs, fronts, bands=bands_loss), key="runs")
     right.plotly_chart(figures.residuals_figure(
@@ -110,20 +106,11 @@ if results:
     st.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit vs "
                                             "published", bands=bands_n), key="alloc")
     if int(v["hold"]):
-        hold = int(v["hold"])
-        st.subheader("Back-test: which form extrapolates best on these runs?")
-        bt = pd.DataFrame(cache.backtest(ds, tuple(fitted), hold / 100))
-        st.caption(f"Each form is refitted on the runs up to the {100 - hold}th compute percentile "
-                   f"(≤ {bt['cutoff_flops'].iloc[0]:.3g} FLOPs) and predicts the {hold}% largest.")
-        st.dataframe(bt.assign(form=bt["form"].map(lambda m: FORMS[m].title)), hide_index=True, column_config={
-            "median_abs_rel_err": st.column_config.NumberColumn("median |error|", format="percent"),
-            "max_abs_rel_err": st.column_config.NumberColumn("max |error|", format="percent"),
-            "mean_rel_err": st.column_config.NumberColumn("mean signed error", format="percent"),
-            "cutoff_flops": st.column_config.NumberColumn("cutoff (FLOPs)", format="%.3e")})
-    export = views.fit_export(ds, int(len(runs)), results, boots, n_boot, seed)
+        fit_views.backtest_panel(ds, tuple(fitted), int(v["hold"]), loss, prep)
     d1, d2 = st.columns(2)
     d1.download_button("Download runs with fitted predictions (CSV)", runs.assign(
         **{f"pred_{m}": p for m, p in preds.items()}).to_csv(index=False), "runs_fit.csv", "text/csv")
-    d2.download_button("Download the fit (JSON)", json.dumps(export, indent=2), "fit.json", "application/json")
+    d2.download_button("Download the fit (JSON)", fit_views.export_json(ds, results, boots, n_boot, seed, loss, prep),
+                    "fit.json", "application/json")
 
 fit_views.any_form(ds, tbl, PAGE, FIELDS, K)

@@ -6,7 +6,7 @@ from scaling_explorer import figures, views
 from scaling_explorer.app import cache, exports, widgets
 from scaling_explorer.plan import frontier_rows
 from scaling_explorer.state import Field
-from scaling_explorer.units import fmt_sci
+from scaling_explorer.units import dash_columns, fmt_sci
 
 PAGE = "laws"
 widgets.require_navigation()
@@ -53,10 +53,8 @@ if one_d:
 
 table = pd.DataFrame(frontier_rows(selected, C_mark))
 st.subheader(f"At C = {fmt_sci(C_mark)} FLOPs")
-st.dataframe(table, hide_index=True, column_config={
-    c: st.column_config.NumberColumn(format="%.3e") for c in ("C (FLOPs)", "N*", "D*")} | {
-    "D*/N*": st.column_config.NumberColumn(format="%.1f"),
-    "loss (nats/token)": st.column_config.NumberColumn(format="%.4f")})
+st.dataframe(dash_columns(table, {"D*/N*": "float", "loss (nats/token)": "loss"}), hide_index=True,
+             column_config=widgets.law_table_config(("N*", "D*", "C (FLOPs)")))
 exports.export_row({"view": "published laws", "laws": list(v["laws"]), "marked_C_flops": C_mark}, table,
                    [lw.source_id for lw in selected], "frontier")
 st.caption("Dotted curves are laws whose numbers could not be checked against the paper text here (see Data). "

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from scaling_explorer import conventions, figures
-from scaling_explorer.app import cache, exports, plan_views, widgets
+from scaling_explorer.app import cache, exports, plan_views, runconfig_views, widgets
 from scaling_explorer.state import Field
-from scaling_explorer.units import fmt_sci, human
+from scaling_explorer.units import dash_columns, fmt_sci, human
 
 PAGE = "planner"
 widgets.require_navigation()
@@ -48,6 +48,7 @@ FIELDS = (
     Field("conv", "choice", "published", choices=tuple(conventions.CHOICES), label="Comparison convention"),
     Field("tab", "choice", "Data limit", choices=("Data limit", "Inference demand", "Fixed model size", "Cost"),
           label="Open tab"),
+    *runconfig_views.FIELDS,
 )
 K = widgets.keys(PAGE, FIELDS)
 
@@ -116,7 +117,7 @@ with right:
              if fitted and v["boot"] != "0" else None)
 
     plan_views.metrics(p, bands, v["boot"], int(v["seed"]))
-    plan_views.tabs(p, FIELDS[-1].choices, K["tab"])
+    plan_views.tabs(p, FIELDS[14].choices, K["tab"])
     if law.has_loss_nd:
         st.plotly_chart(figures.isoflop_figure(cache.isoflop(law.slug, C, U), law.name, law.citation, C,
                                                U if math.isfinite(U) else None, fixed_N=N_fix),
@@ -128,13 +129,13 @@ st.subheader(f"The same budget under each law: C = {fmt_sci(C)} FLOPs"
              + (f", {human(U)} unique tokens" if math.isfinite(U) else ""))
 side = pd.DataFrame(cache.compare(tuple(dict.fromkeys((law.slug,) + tuple(v["cmp"]))), C, U, v["conv"]))
 st.plotly_chart(figures.comparison_figure(side), key="compare", config=exports.chart_config("compare"))
-st.dataframe(side[["law", "N*", "D*", "D*/N*", "loss", "convention", "paper", "locator"]], hide_index=True,
-             column_config={"N*": st.column_config.NumberColumn(format="%.3e"),
-                            "D*": st.column_config.NumberColumn(format="%.3e"),
-                            "D*/N*": st.column_config.NumberColumn(format="%.1f"),
-                            "loss": st.column_config.NumberColumn(format="%.4f")})
+st.dataframe(dash_columns(side[["law", "N*", "D*", "D*/N*", "loss", "convention", "paper", "locator"]],
+                          {"D*/N*": "float", "loss": "loss"}), hide_index=True, column_config=widgets.law_table_config())
 st.caption(f"In {conventions.CHOICES[v['conv']]}. Every row spends exactly {fmt_sci(C)} FLOPs in that convention. "
            "Losses come from different datasets and tokenizers: compare their shape, not their values.")
-exports.export_row({**p.to_dict(), "bootstrap": {"resamples": int(v["boot"]), "seed": int(v["seed"])} if fitted
-                    else None, "comparison": {"convention": v["conv"], "rows": side.to_dict("records")}},
+rc = runconfig_views.section(p, v, K, gpus, hardware, U)
+exports.export_row({**p.to_dict(), "run_config": rc,
+                    "bootstrap": {"resamples": int(v["boot"]), "seed": int(v["seed"])} if fitted else None,
+                    "comparison": {"convention": v["conv"], "rows": side.to_dict("records")}},
                    side, [law.source_id] + [laws[s].source_id for s in v["cmp"]], "plan")
+runconfig_views.config_block(rc)

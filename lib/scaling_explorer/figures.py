@@ -307,3 +307,29 @@ def curves_figure(curves: Sequence[dict], title: str, xlabel: str, ylabel: str, 
     if marker_x:
         _vline(fig, marker_x, color="#555", dash="dash", width=1)
     return _layout(fig, title, xlabel, ylabel, xlog=xlog, ylog=ylog)
+
+
+def sweep_figure(all_runs, best_runs, title: str = "The sweep and its lower envelope") -> go.Figure:
+    """A sweep's runs (loss vs compute, grey) and its lower envelope: the best run of each (N, D)
+    cell (``best_runs``, e.g. lib.sweeps.envelope, with ``n_in_cell``), coloured by model size and
+    joined per model size."""
+    fig = _Builder()
+    C = all_runs["compute_flops"].to_numpy(float)
+    fig.add_trace(_scatter(
+        x=C, y=all_runs["loss"].to_numpy(float), mode="markers", name=f"all runs ({len(all_runs)})",
+        marker=dict(size=6, color=_rgba(PALETTE[8], 0.45)),
+        customdata=np.stack([all_runs["run_name"].astype(str), all_runs["n_params"].to_numpy(float),
+                             all_runs["n_tokens"].to_numpy(float)], axis=-1),
+        hovertemplate=("<b>%{customdata[0]}</b><br>N = %{customdata[1]:.3g}<br>D = %{customdata[2]:.3g}<br>"
+                       "C = %{x:.3g} FLOPs<br>loss = %{y:.4f}<extra>run</extra>")))
+    b = best_runs.sort_values(["n_params", "compute_flops"])
+    for i, (N, g) in enumerate(b.groupby("n_params", sort=True)):
+        fig.add_trace(_scatter(
+            x=g["compute_flops"].to_numpy(float), y=g["loss"].to_numpy(float), mode="lines+markers",
+            name=f"best per cell, N = {fmt_sci(N)}", legendgroup="best", showlegend=True,
+            line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=1.5),
+            marker=dict(size=9, color=PALETTE[(i + 1) % len(PALETTE)], line=dict(color="#222", width=1)),
+            customdata=np.stack([g["run_name"].astype(str), g["n_in_cell"].to_numpy(float)], axis=-1),
+            hovertemplate=("<b>%{customdata[0]}</b>: best of %{customdata[1]} runs in its (N, D) cell<br>"
+                           "C = %{x:.3g} FLOPs<br>loss = %{y:.4f}<extra></extra>")))
+    return _layout(fig, title, AXIS_TITLES["C"], "Final loss (nats/token)", ylog=False, height=480)

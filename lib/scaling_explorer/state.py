@@ -26,10 +26,10 @@ EMPTY = "-"
 @dataclass(frozen=True)
 class Field:
     key: str
-    kind: str                  # "log10" | "float" | "int" | "choice" | "multi"
+    kind: str                  # "log10" | "float" | "int" | "choice" | "multi" | "text"
     default: Any
     lo: float | None = None    # for log10: exponent bounds; for float/int: value bounds
-    hi: float | None = None
+    hi: float | None = None    # for text: the most characters kept
     step: float | None = None  # for log10: grid step in decades
     choices: tuple = ()
     label: str = ""
@@ -90,6 +90,13 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
                 notices.append(f"{label} {raw} is outside {f.lo:g}–{f.hi:g}; clamped to {clamped:g}.")
                 v = type(v)(clamped)
             return v
+        if f.kind == "text":     # free text (a filter): kept as typed, without control characters
+            text = "".join(ch for ch in raw if ch.isprintable())
+            most = int(f.hi) if f.hi is not None else MAX_VALUE_LEN
+            if len(text) > most:
+                notices.append(f"{label} was longer than {most} characters; kept the first {most}.")
+                text = text[:most]
+            return text
         if f.kind == "choice":
             if raw in f.choices:
                 return raw

@@ -204,6 +204,8 @@ class Prepared:
     max_in_cell: int                # most runs in one cell: > 1 is a sweep with an envelope
     n_all: int                      # rows before selection
     notes: tuple[str, ...]          # what was dropped or assumed, one sentence each, for the page
+    mode: str = "all"               # how the rows were selected (select_runs)
+    how: str = "final"              # how loss curves were reduced (reduce_curves; unused for plain runs)
 
 
 def prepare(runs: pd.DataFrame, table: pd.DataFrame | None = None, how: str = "final", mode: str = "all",
@@ -217,7 +219,7 @@ def prepare(runs: pd.DataFrame, table: pd.DataFrame | None = None, how: str = "f
     if how not in REDUCTIONS:
         raise FitError(f"unknown reduction {how!r}; choose one of {', '.join(REDUCTIONS)}")
     if runs.empty:
-        return Prepared(runs, None, "huber", False, 0, 0, 0, ())
+        return Prepared(runs, None, "huber", False, 0, 0, 0, (), mode, how)
     notes: list[str] = []
     names = runs[run_col].astype(str)
     per_run = names.value_counts()
@@ -253,4 +255,5 @@ def prepare(runs: pd.DataFrame, table: pd.DataFrame | None = None, how: str = "f
         groups = rows[run_col].astype(str).to_numpy()
     if int(env["n_in_cell"].max()) > 1:
         notes.append(f"Fitting: {sel.note}.")
-    return Prepared(rows, groups, sel.loss, curves, len(env), int(env["n_in_cell"].max()), len(pts), tuple(notes))
+    return Prepared(rows, groups, sel.loss, curves, len(env), int(env["n_in_cell"].max()), len(pts), tuple(notes),
+                    mode, how)

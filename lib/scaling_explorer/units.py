@@ -142,6 +142,18 @@ def table_for_display(df, kinds: dict | None = None, digits: dict | None = None)
     return pd.DataFrame(out, index=df.index, columns=df.columns)
 
 
+def dash_columns(df, kinds: dict, digits: dict | None = None):
+    """A copy of df whose columns named in kinds are fmt_num text ("—" for a missing value, where
+    st.dataframe would print "None"); the other columns, numbers included, stay as they are (so
+    they sort as numbers and take a column_config format). For columns that often miss a value,
+    like the loss of a law that only allocates."""
+    out = df.copy()
+    shown = table_for_display(df[list(kinds)], kinds, digits)
+    for col in kinds:
+        out[col] = shown[col]
+    return out
+
+
 def frame_for_csv(df):
     """A copy of a DataFrame for CSV export: float values rounded to 12 significant digits (so the
     file says 5.76e+23, not 5.760000000000009e+23); other columns unchanged. Object columns holding

@@ -192,12 +192,42 @@ def table(ds: str):
     return store.get_table(user_con(), ds)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def fit_data(ds: str, mode: str = "all", how: str = "final"):
+    """The rows a dataset is fitted on (lib.sweeps.prepare): loss curves reduced per run (``how``),
+    then all runs, the best run per (N, D) cell, or the frontier fit (``mode``). FitError on a
+    sweep that cannot be fitted (one model size, contradictory run ids, ...)."""
+    from ..sweeps import prepare
+    return prepare(runs(ds), None if ds == DEMO_ID else table(ds), how=how, mode=mode)
+
+
+def _fit_inputs(ds: str, model: str, mode: str, how: str):
+    from ..fitting import inputs_from_runs
+    d = fit_data(ds, mode, how)
+    X = inputs_from_runs(d.rows)
+    return d, {k: X[k] for k in FIT_FORMS[model].inputs}, d.rows["loss"].to_numpy()
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def fit(ds: str, model: str):
-    from ..fitting import fit as fit_form, inputs_from_runs
-    r = runs(ds)
-    X = inputs_from_runs(r)
-    return fit_form(model, {k: X[k] for k in FIT_FORMS[model].inputs}, r["loss"].to_numpy())
+def fit(ds: str, model: str, loss: str = "huber", mode: str = "all", how: str = "final"):
+    """Fit a form to a dataset's runs: symmetric Huber (the default) or the frontier loss, on the
+    rows fit_data selects (mode "frontier" implies the frontier loss)."""
+    from ..fitting import fit as fit_form
+    d, X, y = _fit_inputs(ds, model, mode, how)
+    return fit_form(model, X, y, loss="frontier" if d.loss == "frontier" else loss)
+
+
+def fitted_law(ds: str, model: str, loss: str = "huber", mode: str = "all", how: str = "final") -> Law:
+    """The Law of fit(ds, model, loss, mode, how), with the fitted rows' domain and the settings
+    in its provenance (law('fit:<ds>:<form>') is the default: symmetric fit on all runs)."""
+    r, res = fit_data(ds, mode, how).rows, fit(ds, model, loss, mode, how)
+    settings = f"{'frontier' if res.loss == 'frontier' else 'Huber δ=1e-3'}, runs: {mode}" + \
+        (f", curves: {how}" if fit_data(ds, mode, how).curves else "")
+    return from_fit(res, fitted_slug(ds, model), f"{FIT_FORMS[model].title} fitted to {dataset_label(ds)}", ds,
+                    c_range=(float(r["compute_flops"].min()), float(r["compute_flops"].max())),
+                    n_range=(float(r["n_params"].min()), float(r["n_params"].max())),
+                    d_range=(float(r["n_tokens"].min()), float(r["n_tokens"].max())),
+                    params_counted=dataset_param_convention(ds), settings=settings)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -217,12 +247,13 @@ def fit_columns(ds: str, model: str, cols: tuple[str, ...], lam: float):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def backtest(ds: str, models: tuple[str, ...], holdout: float):
+def backtest(ds: str, models: tuple[str, ...], holdout: float, mode: str = "all", how: str = "final",
+             losses: tuple[str, ...] = ("huber",)):
     from ..fitting import backtest as run_backtest, inputs_from_runs
-    r = runs(ds)
+    r = fit_data(ds, mode, how).rows
     C = r["compute_flops"].to_numpy()
     cutoff = float(np.quantile(C, 1 - holdout, method="lower"))
-    return run_backtest(models, inputs_from_runs(r), r["loss"].to_numpy(), C, cutoff)
+    return run_backtest(models, inputs_from_runs(r), r["loss"].to_numpy(), C, cutoff, losses=losses)
 
 
 @st.cache_resource
@@ -230,17 +261,17 @@ def _boot_cache() -> dict:
     return {}
 
 
-def bootstrap(ds: str, model: str, n: int, seed: int):
-    """Bootstrap with a progress bar; results are kept for every session on this server."""
-    from ..fitting import bootstrap as run_bootstrap, inputs_from_runs
-    key = (ds, model, n, seed)
+def bootstrap(ds: str, model: str, n: int, seed: int, loss: str = "huber", mode: str = "all", how: str = "final"):
+    """Bootstrap with a progress bar; results are kept for every session on this server. When a
+    run contributes several rows (checkpoints), whole runs are resampled (groups=)."""
+    from ..fitting import bootstrap as run_bootstrap
+    key = (ds, model, n, seed, loss, mode, how)
     cache = _boot_cache()
     if key not in cache:
-        r = runs(ds)
-        X = inputs_from_runs(r)
+        d, X, y = _fit_inputs(ds, model, mode, how)
         bar = st.progress(0.0, text=f"Bootstrap for {model}: 0 / {n} resamples")
-        res = run_bootstrap(model, {k: X[k] for k in FIT_FORMS[model].inputs}, r["loss"].to_numpy(),
-                            n_resamples=n, seed=seed, base=fit(ds, model),
+        res = run_bootstrap(model, X, y, n_resamples=n, seed=seed, base=fit(ds, model, loss, mode, how),
+                            groups=d.groups,
                             progress=lambda i, tot: bar.progress(i / tot, text=f"Bootstrap for {model}: {i} / {tot}"))
         bar.empty()
         if len(cache) > 64:
@@ -249,24 +280,26 @@ def bootstrap(ds: str, model: str, n: int, seed: int):
     return cache[key]
 
 
-def _boot_laws(ds: str, model: str, n_boot: int, seed: int):
-    boot = bootstrap(ds, model, n_boot, seed)          # computed once per server, with a progress bar
+def _boot_laws(ds: str, model: str, n_boot: int, seed: int, *fit_opts):
+    boot = bootstrap(ds, model, n_boot, seed, *fit_opts)          # computed once per server, with a progress bar
     return [make_law("s", model, p) for p in boot.param_dicts()]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n):
+def _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n, fit_opts=()):
     from ..fitting import band
     grid = np.logspace(log_c_lo, log_c_hi, n)
-    samples = [allocation.compute_optimal(lw, grid) for lw in _boot_laws(ds, model, n_boot, seed)]
+    samples = [allocation.compute_optimal(lw, grid) for lw in _boot_laws(ds, model, n_boot, seed, *fit_opts)]
     return band(np.array([s["loss"] for s in samples])), band(np.array([s["N"] for s in samples]))
 
 
-def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: float, log_c_hi: float, n: int = 60):
+def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: float, log_c_hi: float, n: int = 60,
+                     fit_opts: tuple[str, ...] = ()):
     """95% bands of the frontier loss and of N*(C) over a bootstrap's resamples. The bootstrap
-    runs (with its progress bar) outside the cached part, so a cache hit replays no elements."""
-    bootstrap(ds, model, n_boot, seed)
-    return _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n)
+    runs (with its progress bar) outside the cached part, so a cache hit replays no elements.
+    fit_opts: (loss, mode, how) as for fit(); empty for the default fit."""
+    bootstrap(ds, model, n_boot, seed, *fit_opts)
+    return _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n, tuple(fit_opts))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -282,3 +315,45 @@ def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.i
     ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
     bootstrap(ds, model, n_boot, seed)
     return _frontier_band(ds, model, n_boot, seed, C, U)
+
+
+# ---- run config, memory and sweep design (issue 15) -----------------------------------------
+
+HYPER_STEPLAW = ("li2025-steplaw-lr", "li2025-steplaw-batchsize-tool")
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def run_config(slug: str, C: float, U: float, hyper: str, seq_len: int, schedule: str, rule: str):
+    """lib.runconfig.run_config for the compute-optimal plan of (law, C, U), cached by primitives."""
+    from .. import runconfig
+    laws = published_laws()
+    hl = laws[hyper] if hyper in laws else {s: laws[s] for s in HYPER_STEPLAW}
+    return runconfig.run_config(plan(slug, C, U, 0.0, None, None), hl, seq_len, schedule, rule)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def memory_report(n_params: float, n_layers: int, d_model: int, n_heads: int, seq_len: int, memory_gb: float,
+                  sharding: str, tp: int, pp: int, micro_batch: int, recompute: str, precision: str, gpus: int,
+                  flops: float, peak_flops: float, mfu: float, price: float, batch_sequences: int) -> dict:
+    from ..memory import Parallel, fit_report
+    return fit_report(n_params, n_layers, d_model, n_heads, seq_len, memory_gb,
+                      Parallel(sharding, tp, pp, micro_batch, recompute, precision), gpus, flops, peak_flops, mfu,
+                      price, batch_sequences)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sweep_designs(slug: str, small_budget: float, target_C: float, noise: float, seed: int, U: float = math.inf):
+    from ..sweep_design import compare_designs
+    return compare_designs(law(slug), small_budget, target_C, noise, seed=seed, U=U)
+
+
+@st.cache_data(show_spinner=False)
+def gpu_memory() -> dict[str, float]:
+    """Accelerator name -> memory in GB (decimal) from the preset table's memory_gb column (vendor
+    quotes in the table; 'GiB' converted)."""
+    from ..memory import parse_memory_gb
+    t = published_table("gpu_presets") if "gpu_presets" in set(tables_index()["id"]) else None
+    if t is None or t.empty or "memory_gb" not in t.columns:
+        return {}
+    out = {r["name"]: parse_memory_gb(r["memory_gb"]) for _, r in t.iterrows()}
+    return {k: v for k, v in out.items() if v}

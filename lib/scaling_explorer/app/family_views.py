@@ -40,6 +40,10 @@ class View:
     def value(self, key: str):
         return st.session_state[self.K[key]]
 
+    def key(self, key: str) -> str:
+        """The widget key of URL field ``key``, for a widget drawn now (see widgets.bind)."""
+        return widgets.bind(PAGE, self.F[key])
+
     def log(self, key: str, unit: str, container=st, help: str | None = None) -> float:
         widgets.log_slider(PAGE, self.F[key], unit, container, help=help)
         return 10 ** self.value(key)
@@ -60,7 +64,7 @@ def flag_unverified(shown) -> None:
 
 
 def f1(v: View) -> None:
-    var = st.radio("Variable", ["C", "N", "D"], horizontal=True, key=v.K["var"])
+    var = st.radio("Variable", ["C", "N", "D"], horizontal=True, key=v.key("var"))
     v.show(figures.curves_figure(views.single_variable(v.members.values(), var),
                                  f"Loss vs {var} (single-variable laws)", {"C": "Training compute C (FLOPs)",
                                  "N": "Parameters N", "D": "Tokens D"}[var], "Loss (nats/token)"))
@@ -80,7 +84,7 @@ def f2_f11(v: View) -> None:
     arch = [s for s, lw in v.laws.items() if lw.family == "F11" and lw.form == "power_coeff" and lw.variable == "C"]
     if len(arch) < 2:
         return
-    st.selectbox("Baseline for the comparison", arch, key=v.K["base"], format_func=lambda s: v.laws[s].name)
+    st.selectbox("Baseline for the comparison", arch, key=v.key("base"), format_func=lambda s: v.laws[s].name)
     base = v.laws[v.value("base")]
     rows = [{"architecture": lw.name, **views.compare_power_laws(base, lw, C)} for s, lw in
             ((s, v.laws[s]) for s in arch) if lw is not base]
@@ -136,7 +140,7 @@ def f6(v: View) -> None:
     N, D = v.log("N", "params", c1, help="Non-embedding parameters."), v.log("D", "tokens", c2)
     for col, k in zip(st.columns(3), ("pw", "pa", "pkv")):
         f = v.F[k]
-        col.slider(f.label, float(f.lo), float(f.hi), step=0.5, key=v.K[k])
+        col.slider(f.label, float(f.lo), float(f.hi), step=0.5, key=v.key(k))
     bits = tuple(float(v.value(k)) for k in ("pw", "pa", "pkv"))
     C = v.log("C", "FLOPs", help="A compute budget for the compute-optimal precision, with C = (6/16)·N·D·P "
               "(Eq. 5): fewer bits buy a bigger model or more tokens.") if prec else 0.0
@@ -214,12 +218,12 @@ def schedules(v: View) -> None:
                 "and enter the result) and the curves compare schedules, not a real model.")
     for col, f in zip(st.columns(6), [v.F[k] for k in SCHEDULE_KEYS]):
         if f.kind == "int":
-            col.number_input(f.label, int(f.lo), int(f.hi), step=100 if f.key != "warm" else 50, key=v.K[f.key])
+            col.number_input(f.label, int(f.lo), int(f.hi), step=100 if f.key != "warm" else 50, key=v.key(f.key))
         else:
-            col.number_input(f.label, float(f.lo), float(f.hi), key=v.K[f.key], step=SCHEDULE_STEPS[f.key],
+            col.number_input(f.label, float(f.lo), float(f.hi), key=v.key(f.key), step=SCHEDULE_STEPS[f.key],
                              format="%.2e" if f.key == "peak" else "%.5f" if f.key == "lam" else "%.3f")
     for col, f in zip(st.columns(4), [v.F[k] for k in TISSUE_KEYS]):
-        col.number_input(f"{f.label} (illustrative)", float(f.lo), float(f.hi), key=v.K[f.key], step=0.05,
+        col.number_input(f"{f.label} (illustrative)", float(f.lo), float(f.hi), key=v.key(f.key), step=0.05,
                          format="%.4f")
     sv = {k: v.value(k) for k in SCHEDULE_KEYS + TISSUE_KEYS}
     try:
@@ -246,7 +250,7 @@ def f8(v: View) -> None:
         asked = int(v.value("P"))
         st.session_state[v.K["P"]] = min(streams, key=lambda q: (abs(math.log2(q) - math.log2(asked)), q))
         st.info(f"P = {asked} is not one of the stream counts offered (powers of 2): showing P = {v.value('P')}.")
-    c2.select_slider("Parallel streams P", options=streams, key=v.K["P"], help="The law was fitted for P = 1, 2, 4 and 8.")
+    c2.select_slider("Parallel streams P", options=streams, key=v.key("P"), help="The law was fitted for P = 1, 2, 4 and 8.")
     P = int(v.value("P"))
     if P > 8:
         st.info(f"Extrapolation: P = {P} is beyond the P ≤ 8 the law was fitted on.")
@@ -266,7 +270,7 @@ def f8(v: View) -> None:
 
 
 def f9(v: View) -> None:
-    st.slider("Loss (nats/token)", 1.5, 6.0, step=0.05, key=v.K["L"])
+    st.slider("Loss (nats/token)", 1.5, 6.0, step=0.05, key=v.key("L"))
     L0 = float(v.value("L"))
     maps = v.of_form("downstream")
     curves, at = views.downstream(maps, L0)
@@ -285,7 +289,7 @@ def f10(v: View) -> None:
         if f.kind == "log10":
             widgets.log_slider(PAGE, f, "", col)
         else:
-            col.slider(f.label, float(f.lo), float(f.hi), step=0.01 if f.hi <= 2 else 0.05, key=v.K[f.key])
+            col.slider(f.label, float(f.lo), float(f.hi), step=0.01 if f.hi <= 2 else 0.05, key=v.key(f.key))
     a, c0, c1 = (float(v.value(k)) for k in ("bn_a", "bn_c0", "bn_c1"))
     d1, f1_ = 10 ** v.value("bn_d1"), float(v.value("bn_f1"))
     xs, y, before, after, at_break = views.bnsl_shape(a, c0, c1, d1, f1_)
@@ -305,7 +309,7 @@ def f10(v: View) -> None:
 
 def f12(v: View) -> None:
     domain = [s for s, lw in v.laws.items() if lw.kind == "metric_1d" and lw.family == "F12"]
-    st.selectbox("Law", domain, key=v.K["dlaw"], format_func=lambda s: f"{v.laws[s].name} — {v.laws[s].citation}")
+    st.selectbox("Law", domain, key=v.key("dlaw"), format_func=lambda s: f"{v.laws[s].name} — {v.laws[s].citation}")
     law = v.laws[v.value("dlaw")]
     lo, hi = views.law_span(law)
     lo, hi = math.floor(lo * 20) / 20, math.ceil(hi * 20) / 20      # on the URL field's 0.05-decade grid
@@ -313,7 +317,7 @@ def f12(v: View) -> None:
     if v.value("x") not in grid:      # a link's x outside this law's span: nearest end
         st.session_state[v.K["x"]] = min(grid, key=lambda g: abs(g - v.value("x")))
     x_label = VARIABLE_NAMES[law.variable] + ("" if law.x_unit == "parameters" else f" ({law.x_unit})")
-    st.select_slider(x_label, options=grid, key=v.K["x"], format_func=lambda e: f"{fmt_sci(10 ** e)} {law.x_unit}",
+    st.select_slider(x_label, options=grid, key=v.key("x"), format_func=lambda e: f"{fmt_sci(10 ** e)} {law.x_unit}",
                      help="Spans the law's stated fit range and one decade either side.")
     x0 = 10 ** v.value("x")
     siblings = [lw for s, lw in v.laws.items() if s in domain and lw.source_id == law.source_id

@@ -3,9 +3,11 @@ lib.ingest (units questioned, duplicates and outliers named, fixes accepted with
 the import itself. Nothing is stored until the user presses Import with no error left."""
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
-from .. import ingest
+from .. import ingest, registry
 from . import cache
 
 LABELS = {"n_params": "Parameters N", "n_tokens": "Tokens D", "compute_flops": "Compute C",
@@ -119,3 +121,46 @@ def import_panel(ds_key: str, cols_key: str) -> None:
                   args=(up.getvalue(), up.name, ds_key, cols_key, fixes))
         if "imp.error" in st.session_state:
             st.error(st.session_state["imp.error"] + " Nothing was stored.")
+
+
+# ---- the run-dataset registry: one click fetches, verifies and imports (Data and Fit pages) ----
+
+def fetch_registered(entry_id: str):
+    """Fetch, verify (sha256) and import a registered dataset into the user store, from
+    SCALING_EXPLORER_MIRROR when set. Returns (ImportResult, None), or (None, the message saying
+    why not: offline, checksum mismatch, ...; nothing was stored)."""
+    reg = registry.load_registry()
+    if entry_id not in reg:
+        return None, f"Unknown dataset {entry_id!r}; nothing was fetched."
+    try:
+        return registry.fetch_and_import(reg[entry_id], cache.user_con(),
+                                         os.environ.get("SCALING_EXPLORER_MIRROR")), None
+    except (registry.RegistryError, ingest.IngestError) as e:
+        return None, str(e)
+
+
+def _open_registered(pick_key: str, ds_key: str, cols_key: str) -> None:
+    ss = st.session_state
+    res, err = fetch_registered(ss[pick_key])
+    if err:
+        ss["reg.error"] = err
+        return
+    ss.pop("reg.error", None)
+    ss[ds_key] = res.dataset_id
+    ss[cols_key] = []
+    ss["imp.done"] = (f"{'Imported' if res.created else 'Opened'} {registry.load_registry()[ss[pick_key]].name}: "
+                      f"{res.n_rows} runs, dataset {res.dataset_id} (sha256 verified).")
+
+
+def registry_panel(ds_key: str, cols_key: str) -> None:
+    """'Open a public dataset': pick a registered dataset, one click fetches, verifies, imports
+    and opens it. Offline the message says so and nothing changes."""
+    reg = registry.load_registry()
+    with st.expander("Open a public run dataset", expanded=False):
+        st.caption("Plain CSV from the registry (data/datasets.toml), checked against its sha256 before anything is "
+                   "stored; set SCALING_EXPLORER_MIRROR to fetch from a mirror. Licences are on the Data page.")
+        c1, c2 = st.columns([3, 1])
+        c1.selectbox("Public dataset", list(reg), key="fit.reg", format_func=lambda i: f"{reg[i].name} ({i})")
+        c2.button("Fetch and open", key="fit.fetch", on_click=_open_registered, args=("fit.reg", ds_key, cols_key))
+        if "reg.error" in st.session_state:
+            st.error(st.session_state.pop("reg.error"))

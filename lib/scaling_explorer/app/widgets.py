@@ -3,6 +3,7 @@ view is a link (decode and encode live in lib.state, which is pure)."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 import streamlit as st
@@ -32,10 +33,19 @@ def keys(page: str, fields: Sequence[Field]) -> dict[str, str]:
     return {f.key: wkey(page, f) for f in fields}
 
 
+# (page, field keys whose widgets were drawn in the page's previous run, those drawn in this run)
+_RUN = "_widgets.bound"
+
+
 def url_view(page: str, fields: Sequence[Field]) -> None:
     """Seed the page's widget state from the URL when it is not yet set (first run, new tab,
-    shared link); show a notice for anything in the URL that was ignored or clamped."""
+    shared link); show a notice for anything in the URL that was ignored or clamped.
+
+    Call it once at the top of every run of the page, before its widgets (it also starts the
+    run's record of which widgets ``bind`` draws)."""
     ss = st.session_state
+    last_page, _, drawn = ss.get(_RUN, (None, set(), set()))
+    ss[_RUN] = (page, set(drawn) if last_page == page else set(), set())
     if all(wkey(page, f) in ss for f in fields):
         return
     raw = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
@@ -46,6 +56,30 @@ def url_view(page: str, fields: Sequence[Field]) -> None:
             ss[wkey(page, f)] = list(v) if f.kind == "multi" else v
     if notices:
         st.warning(notice_text(notices), icon="⚠️")
+
+
+def bind(page: str, f: Field) -> str:
+    """The widget key of URL field ``f``, for a widget drawn in this run: use it as ``key=`` of
+    every widget whose value is a URL field (``log_slider`` does).
+
+    Why: a widget that is not drawn in a run (a family view that does not show the compute
+    slider) loses its widget state at the end of that run, while the page's value lives on (in
+    the URL, re-seeded by ``url_view``, or in session state). When the widget is drawn again,
+    Streamlit sends the browser the widget's *default* (a select_slider's first option: 1e18)
+    unless the value was assigned in this very run, while the script reads the kept value: the
+    slider then shows 1e18 beside a chart at 1e22, and the next nudge writes 1.26e18 into the
+    link. So a widget not drawn in the page's previous run gets its value assigned again here,
+    which makes Streamlit send it with the widget. A widget drawn in the previous run is left
+    alone: re-assigning it on every run would push stale values over input typed meanwhile."""
+    ss = st.session_state
+    k = wkey(page, f)
+    run = ss.get(_RUN)
+    if run is None or run[0] != page:       # url_view not called first: treat every widget as new
+        run = ss[_RUN] = (page, set(), set())
+    if k in ss and f.key not in run[1]:
+        ss[k] = ss[k]
+    run[2].add(f.key)
+    return k
 
 
 def current_values(page: str, fields: Sequence[Field]) -> dict:
@@ -70,10 +104,31 @@ def log_slider(page: str, f: Field, unit: str, container=st, help: str | None = 
             return "unlimited" if x > 0 else "none"
         return f"{fmt_sci(10 ** x)} {unit}"
     options = f.options()
-    current = st.session_state.get(wkey(page, f))
+    key = bind(page, f)
+    current = st.session_state.get(key)
     if current is not None and current not in options:   # an exact value from a link
         options = sorted(options + [current])
-    return container.select_slider(f.label, options=options, key=wkey(page, f), format_func=fmt, help=help)
+    return container.select_slider(f.label, options=options, key=key, format_func=fmt, help=help)
+
+
+def law_table_config(sci: Sequence[str] = ("N*", "D*"), fixed: dict | None = None, law: str = "law") -> dict:
+    """column_config for a table of laws whose answer comes first: the law's name pinned at a
+    medium width (the full name in the cell's tooltip), then the numbers: sci columns in
+    scientific notation to 3 significant digits, fixed maps column -> printf format."""
+    cfg = {law: st.column_config.TextColumn(law, width="medium", pinned=True)}
+    cfg |= {c: st.column_config.NumberColumn(format="%.2e") for c in sci}
+    cfg |= {c: st.column_config.NumberColumn(format=f) for c, f in (fixed or {}).items()}
+    return cfg
+
+
+_MD_MARKS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
+
+
+def md(text) -> str:
+    """Stored text (a name, locator, note) shown as itself in st.markdown, st.caption or a label:
+    markdown and LaTeX marks escaped, so a locator's `__main__` is not bold "main", `R_N*, R_D*`
+    is not italic and `$N_p$` is not a formula."""
+    return _MD_MARKS.sub(r"\\\1", str(text))
 
 
 def notes(items, topic: str | None = None) -> None:

@@ -1,0 +1,165 @@
+"""Streamlit glue for the planner's "Run config" section (issue 15): a plan → a concrete config
+(lib.runconfig), whether it fits on the accelerators (lib.memory), and the small-run sweep that
+would pin it down (lib.sweep_design). Numbers come from the library through app.cache; one
+render function per part. Library use without Streamlit: see the docstrings of
+scaling_explorer.runconfig, .memory and .sweep_design."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ..memory import PRECISION_LABELS, PRECISIONS, RECOMPUTE, SHARDINGS
+from ..plan import Plan
+from ..runconfig import HYPER_LAWS, SHAPE_RULES, config_text
+from ..schedules import SCHEDULES
+from ..state import Field
+from ..units import fmt_num, fmt_sci, human
+from . import cache, widgets
+
+# URL-bound inputs of the section (appended to the planner's FIELDS). Defaults are settings, not
+# published numbers, except seq = 4096 (DeepSeek LLM Table 2's sequence length, as read in
+# tests/test_worked_examples.py).
+FIELDS = (
+    Field("seq", "int", 4096, lo=128, hi=1_048_576, label="Sequence length"),
+    Field("hp", "choice", "deepseek2024-lr-batch", choices=tuple(HYPER_LAWS), label="Hyperparameter law"),
+    Field("shape", "choice", "kaplan", choices=tuple(SHAPE_RULES), label="Shape rule"),
+    Field("sched", "choice", "cosine", choices=SCHEDULES, label="LR schedule"),
+    Field("shard", "choice", "zero1", choices=SHARDINGS, label="Sharding"),
+    Field("tp", "int", 1, lo=1, hi=64, label="Tensor parallel"),
+    Field("pp", "int", 1, lo=1, hi=512, label="Pipeline parallel"),
+    Field("prec", "choice", "mixed", choices=tuple(PRECISIONS), label="Precision"),
+    Field("recomp", "choice", "selective", choices=RECOMPUTE, label="Activation recomputation"),
+    Field("mbs", "int", 1, lo=1, hi=1024, label="Micro-batch"),
+    Field("mem", "float", 80.0, lo=1.0, hi=10_000.0, label="Memory per GPU (GB)"),
+    Field("swC", "log10", 20.0, lo=15.0, hi=25.0, step=0.5, label="Small-run budget"),
+    Field("noise", "float", 0.005, lo=0.0, hi=0.2, label="Noise level"),
+)
+
+
+def config(p: Plan, v: dict, K: dict):
+    """Part 1: shape, batch, LR, steps and schedule for the plan, with the config's own loss."""
+    c = st.columns(4)
+    c[0].number_input("Sequence length", 128, 1_048_576, step=512, key=K["seq"])
+    c[1].selectbox("Hyperparameter law", FIELDS[1].choices, key=K["hp"], format_func=HYPER_LAWS.get)
+    c[2].selectbox("Shape rule", FIELDS[2].choices, key=K["shape"], help="\n\n".join(
+        f"**{k}**: {t}" for k, t in SHAPE_RULES.items()))
+    c[3].selectbox("LR schedule", SCHEDULES, key=K["sched"])
+    rc = cache.run_config(p.law.slug, p.C, p.U, v["hp"], int(v["seq"]), v["sched"], v["shape"])
+    s = rc.shape
+    m = st.columns(4) + st.columns(4)
+    m[0].metric("Layers × width", f"{s.n_layers} × {s.d_model}", help=SHAPE_RULES[rc.shape_rule])
+    m[1].metric("Heads (head size)", f"{s.n_heads} ({s.head_dim})")
+    m[2].metric("Config parameters", human(rc.params["law_N"]), delta=f"{rc.params['vs_N_star']:+.2%} vs N*",
+                delta_color="off", help=f"In the law's convention ({rc.params['law_convention'] or 'not stated'}). "
+                f"Total {human(rc.params['total'])}, non-embedding {human(rc.params['non_embedding'])}.")
+    m[3].metric("Predicted loss (config)", "n/a" if rc.loss_config is None else fmt_num(rc.loss_config, "loss"),
+                delta=None if rc.loss_cost is None else f"{rc.loss_cost:+.5f} vs N*", delta_color="inverse")
+    m[4].metric("Global batch", f"{rc.batch_sequences} × {rc.seq_len}", help=f"{human(rc.batch_tokens)} tokens")
+    m[5].metric("Peak LR", f"{rc.lr:.3g}")
+    m[6].metric("Steps", f"{rc.steps:,}", help=f"{human(rc.tokens)} tokens = steps × batch tokens")
+    m[7].metric("Warmup / decay steps", f"{rc.warmup_steps:,} / {rc.decay_steps:,}",
+                help="Warmup 1% of steps (a setting); cosine decays to 10% of the peak over the rest, WSD over the "
+                     "last 20% (schedules.lr_schedule defaults); constant does not decay.")
+    st.caption(f"{rc.hyper['how']}. Parameters: {s.n_layers}·(4d² + 2d·d_ff + 2d) + d non-embedding, plus "
+               f"vocab·d in and out ({s.vocab:,} tokens, UNVERIFIED default). Same budget: D = C / (6·N_config).")
+    widgets.notes(rc.notes)
+    return rc
+
+
+def memory(rc, v: dict, K: dict, gpus: dict, hardware: tuple) -> dict:
+    """Part 2: memory per accelerator, the smallest GPU count that fits, time and cost."""
+    mem_table = cache.gpu_memory()
+    c = st.columns(5)
+    c[0].selectbox("Sharding", SHARDINGS, key=K["shard"])
+    c[1].number_input("Tensor parallel", 1, 64, key=K["tp"])
+    c[2].number_input("Pipeline parallel", 1, 512, key=K["pp"])
+    c[3].selectbox("Precision", tuple(PRECISIONS), key=K["prec"], format_func=PRECISION_LABELS.get)
+    c[4].selectbox("Activation recomputation", RECOMPUTE, key=K["recomp"])
+    c = st.columns(2)
+    c[0].number_input("Micro-batch (sequences)", 1, 1024, key=K["mbs"])
+    name, n_gpus, peak, mfu, price = hardware
+    preset = mem_table.get(name)
+    if preset is None:
+        c[1].number_input("Memory per GPU (GB)", 1.0, 10_000.0, step=8.0, key=K["mem"])
+    else:
+        c[1].number_input("Memory per GPU (GB)", value=float(preset), disabled=True, key=f"presetmem.{name}",
+                          help="From the accelerator preset (vendor figure in the table); pick 'custom' to enter one.")
+    mem_gb = float(preset if preset is not None else v["mem"])
+    s = rc.shape
+    try:
+        r = cache.memory_report(float(rc.params["total"]), s.n_layers, s.d_model, s.n_heads, rc.seq_len, mem_gb,
+                                v["shard"], int(v["tp"]), int(v["pp"]), int(v["mbs"]), v["recomp"], v["prec"],
+                                int(n_gpus), float(rc.compute), float(peak), float(mfu), float(price),
+                                int(rc.batch_sequences))
+    except ValueError as e:
+        st.warning(f"Cannot size the memory: {e}")
+        return {}
+    d = r["per_device_gb"]
+    m = st.columns(5)
+    for i, (k, lab) in enumerate((("weights", "Weights"), ("gradients", "Gradients"), ("optimizer", "Optimizer states"),
+                                  ("activations", "Activations"), ("total", "Total per GPU"))):
+        m[i].metric(f"{lab} (GB)", f"{d[k]:.3g}", delta=(("fits" if r["fits"] else "does not fit") + f" in {mem_gb:g} GB")
+                    if k == "total" else None, delta_color="normal" if r["fits"] else "inverse")
+    sm = r["smallest"]
+    st.markdown(f"At **{r['gpus']:,} GPUs** (data parallel {r['data_parallel']}): "
+                f"**{r['at_gpus']['days']:.1f} days**, ${r['at_gpus']['usd']:,.0f} for {fmt_sci(rc.compute)} FLOPs "
+                f"at MFU {mfu:.0%}. " + (f"Smallest count that fits: **{sm['gpus']:,} GPUs** "
+                                          f"({sm['per_device_gb']:.1f} GB each), {sm['days']:.1f} days." if sm else
+                                          "No GPU count fits."))
+    st.caption("Model states: ZeRO (Rajbhandari et al. 2020) §3.1, 2 + 2 + 12 bytes per parameter, partitioned per "
+               "§5 / Fig. 1 over the data-parallel ranks; FSDP as ZeRO-3. Activations: Korthikanti et al. 2022 Table 2 "
+               "(sequence parallel with tensor parallel; the first pipeline stage holds all layers' worth), "
+               "equations read in transcriptions (UNVERIFIED against the PDF). No buffers, fragmentation or logits.")
+    for n in r["notes"]:
+        st.warning(n)
+    return r
+
+
+def sweep(p: Plan, v: dict, K: dict, U: float) -> list[dict]:
+    """Part 3: an isoFLOP grid for the small runs and how tightly it pins N* and the loss at C."""
+    if not p.law.has_loss_nd:
+        st.info("This law has no L(N, D), so a sweep cannot be simulated from it.")
+        return []
+    widgets.log_slider("planner", FIELDS[11], "FLOPs", st, help="Total compute of all the small runs together.")
+    st.number_input("Noise level σ (loss × e^(σ·ε))", 0.0, 0.2, step=0.001, format="%.3f", key=K["noise"])
+    rows = cache.sweep_designs(p.law.slug, 10 ** v["swC"], p.C, float(v["noise"]), 0, U)
+    if not rows:
+        return []
+    base = rows[0]
+    st.markdown(f"Proposed: **{base['budgets']} budgets** from {fmt_sci(base['smallest C'])} to "
+                f"{fmt_sci(base['largest C'])} FLOPs (½ decade apart), **7 sizes each** (±0.6 decades around the law's "
+                f"N*), {base['runs']} runs. Refitted with Approach 2 over 400 seeded simulations (seed 0): 95% of the "
+                f"N* extrapolated to {fmt_sci(p.C)} fall in {human(base['N* low'])}–{human(base['N* high'])} "
+                f"(×{base['N* interval (×)']:.2f}), the loss in {base['loss low']:.3f}–{base['loss high']:.3f}.")
+    st.dataframe(pd.DataFrame(rows), hide_index=True,
+                 column_config={k: st.column_config.NumberColumn(format="%.3e") for k in
+                                ("smallest C", "largest C", "runs compute", "N* low", "N* high")})
+    return rows
+
+
+def section(p: Plan, v: dict, K: dict, gpus: dict, hardware: tuple, U: float) -> dict:
+    """The planner's Run config section: three tabs; returns what the JSON export carries."""
+    st.subheader("Run config: from this plan to a run you can launch")
+    t1, t2, t3 = st.tabs(["Config", "Does it fit", "Sweep design"])
+    try:
+        with t1:
+            rc = config(p, v, K)
+    except (ValueError, KeyError) as e:
+        t1.warning(f"No run config for this law: {e}")
+        return {}
+    with t2:
+        mem = memory(rc, v, K, gpus, hardware)
+    with t3:
+        rows = sweep(p, v, K, U)
+    return {"config": rc.to_dict(), "memory": mem, "sweep_design": {"noise": v["noise"], "small_budget": 10 ** v["swC"],
+                                                                    "seed": 0, "designs": rows},
+            "yaml": config_text(rc, "yaml", mem.get("parallel")), "toml": config_text(rc, "toml", mem.get("parallel"))}
+
+
+def config_block(export: dict) -> None:
+    """The config as a block to paste into a training framework's config (YAML or TOML)."""
+    if not export:
+        return
+    with st.expander("Run config as YAML / TOML"):
+        fmt = st.radio("Format", ("YAML", "TOML"), horizontal=True, key="planner.rc_fmt")
+        st.code(export["yaml" if fmt == "YAML" else "toml"], language="yaml" if fmt == "YAML" else "toml")
