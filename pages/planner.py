@@ -72,7 +72,7 @@ with left:
     st.markdown("**Hardware**")
     st.selectbox("Accelerator", FIELDS[5].choices, key=K["gpu"],
                  format_func=lambda g: "custom (enter peak TFLOP/s)" if g == "custom" else
-                 f"{g}{'' if gpus[g][1] else ' (unverified)'} — {gpus[g][0]:g} TFLOP/s dense BF16")
+                 f"{g}{'' if gpus[g][1] else ' (unverified)'}", help="Its dense BF16 peak is shown below.")
     custom = st.session_state[K["gpu"]] == "custom"
     st.number_input("GPU count", 1, 1_000_000, step=64, key=K["gpus"])
     if custom:
@@ -90,7 +90,9 @@ with left:
                  help="Bands for laws fitted to your runs; published laws carry no resamples here.")
     st.number_input("Bootstrap seed", 0, 2**31 - 1, step=1, key=K["seed"], disabled=not fitted)
 with right:
-    st.multiselect("Compare this budget across laws", published_alloc, key=K["cmp"], format_func=label)
+    st.multiselect("Compare this budget across laws", published_alloc, key=K["cmp"],   # short chips: all in view
+                   format_func=lambda s: laws[s].name + ("" if laws[s].verified else " (UNVERIFIED)"),
+                   help="Each law's paper is named in the table below.")
     st.selectbox("Compare in", tuple(conventions.CHOICES), key=K["conv"], format_func=conventions.CHOICES.get,
                  help="Laws count parameters differently. 'Total' and 'non-embedding' convert where a cited "
                       "conversion exists; other laws stay in their own convention, labelled.")
@@ -110,7 +112,7 @@ except Exception as e:  # a fitted law whose data cannot be fitted, or a law tha
 law = p.law
 
 with right:
-    st.caption(f"{law.citation}, {law.locator}. Parameters: {law.param_convention}. {law.compute_convention}.")
+    st.caption(f"{law.citation}, {widgets.md(law.locator)}. Parameters: {law.param_convention}. {law.compute_convention}.")
     widgets.notes(p.notes, "law")
     widgets.notes(p.notes, "optimum")
     bands = (cache.frontier_band(law.slug, int(v["boot"]), int(v["seed"]), C, U)

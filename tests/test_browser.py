@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -427,5 +428,111 @@ def test_twenty_browser_sessions_at_once_keep_their_own_state(app_url, chromium_
                 assert page.get_by_test_id("stException").count() == 0
                 shown.append((c, _query(page.url).get("C")))
             assert all(c == in_url for c, in_url in shown), shown
+        finally:
+            browser.close()
+
+
+# Records where every text is drawn on the data grids' canvases (st.dataframe draws on a canvas: its
+# header cells have no DOM box), in CSS pixels relative to the canvas.
+_RECORD_GRID_TEXT = """
+(() => {
+  const fillText = CanvasRenderingContext2D.prototype.fillText;
+  let next = 1;
+  window.__gridText = [];
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, maxWidth) {
+    try {
+      const c = this.canvas;
+      if (c && c.dataset && c.closest && c.closest('[data-testid="stDataFrame"]')) {
+        if (!c.dataset.rec) c.dataset.rec = String(next++);
+        const m = this.getTransform();
+        const p = new DOMPoint(x, y).matrixTransform(m);
+        const r = c.width / (c.getBoundingClientRect().width || c.width) || 1;
+        const w = this.measureText(String(text)).width * m.a / r;
+        let left = p.x / r;
+        if (this.textAlign === 'right' || this.textAlign === 'end') left -= w;
+        else if (this.textAlign === 'center') left -= w / 2;
+        window.__gridText.push({rec: c.dataset.rec, text: String(text), left: left, right: left + w, y: p.y / r});
+        if (window.__gridText.length > 40000) window.__gridText.splice(0, 20000);
+      }
+    } catch (e) {}
+    return fillText.call(this, text, x, y, maxWidth);
+  };
+})();
+"""
+_NUMBER = re.compile(r"^[-+−]?\d[\d,]*(\.\d+)?(e[-+]?\d+)?(\s?[kMBTP%])?$|^[-+−]?\.\d+$")
+PHONE = {"width": 390, "height": 844}
+
+
+def _first_numeric_column(page, frame) -> dict:
+    """The first column of an st.dataframe whose cells are numbers, as drawn: its header and cell texts
+    with their left and right edges in page pixels."""
+    draws = []
+    for canvas in frame.locator("canvas").all():
+        rec, box = canvas.get_attribute("data-rec"), canvas.bounding_box()
+        if rec is None or box is None:
+            continue
+        last = {}
+        for d in page.evaluate("rec => window.__gridText.filter(d => d.rec === rec)", rec):
+            last[(d["text"], round(d["y"]), round(d["left"]))] = d      # the latest frame's draws
+        draws += [{**d, "left": box["x"] + d["left"], "right": box["x"] + d["right"], "y": box["y"] + d["y"]}
+                  for d in last.values()]
+    assert draws, "nothing drawn on the grid"
+    top = min(d["y"] for d in draws)
+    headers = sorted((d for d in draws if d["y"] - top < 12), key=lambda d: d["left"])
+    cells = [d for d in draws if d["y"] - top >= 12]
+    for i, h in enumerate(headers):
+        end = headers[i + 1]["left"] - 4 if i + 1 < len(headers) else float("inf")
+        col = [c for c in cells if h["left"] - 12 <= c["left"] < end]
+        if any(_NUMBER.match(c["text"].strip()) for c in col):
+            return {"header": h, "cells": col}
+    raise AssertionError(f"no numeric column in view; headers drawn: {[h['text'] for h in headers]}")
+
+
+PHONE_PAGES = {
+    "laws": ("/?laws=hoffmann2022-eq10,hoffmann2022-eq10-unrounded,besiroglu2024-refit,kaplan2020-lcmin,"
+             "deepseek2024-alloc&C=5.76e23", "Published scaling laws"),
+    "planner": ("/planner?law=muennighoff2023-c4&C=1e22&U=2.5e10", "Budget planner"),
+}
+
+
+@pytest.mark.parametrize("name", list(PHONE_PAGES))
+def test_phone_width_keeps_the_first_numbers_of_every_table_in_view(app_url, chromium_path, name):
+    """At 390 px (a phone), every table shows its first numeric column whole: its header and its cells end
+    inside the table and inside the screen. Old main: the law names pushed N* off a phone's screen."""
+    from playwright.sync_api import sync_playwright
+
+    link, heading = PHONE_PAGES[name]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+            page.set_default_timeout(TIMEOUT_MS)
+            page.add_init_script(_RECORD_GRID_TEXT)
+            page.goto(app_url + link)
+            page.get_by_role("heading", name=heading).wait_for()
+            _wait_for(lambda: page.locator(".js-plotly-plot .scatterlayer path").count() > 0, 60, "charts", page)
+            page.get_by_test_id("stDataFrame").first.wait_for()
+            page.wait_for_timeout(1500)
+            assert page.get_by_test_id("stException").count() == 0
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"browser_phone_{name}_top.png"))
+            checked = 0
+            for i, frame in enumerate(page.get_by_test_id("stDataFrame").all()):
+                box = frame.bounding_box()
+                if box is None or box["width"] == 0:      # in a tab that is not open
+                    continue
+                frame.scroll_into_view_if_needed()
+                page.wait_for_timeout(600)
+                box = frame.bounding_box()
+                col = _first_numeric_column(page, frame)
+                limit = min(PHONE["width"], box["x"] + box["width"]) + 0.5
+                head = col["header"]
+                assert head["right"] <= limit, f"table {i}: header '{head['text']}' ends at {head['right']:.0f} px > {limit:.0f}"
+                for c in col["cells"]:
+                    assert c["right"] <= limit, f"table {i}: '{c['text']}' under '{head['text']}' ends at {c['right']:.0f} px"
+                page.screenshot(path=str(ARTIFACTS / f"browser_phone_{name}_table{i}.png"))
+                checked += 1
+            assert checked >= 1
         finally:
             browser.close()

@@ -121,3 +121,102 @@ def test_f1_variable_choice_round_trips_through_the_link():
     radio = at.radio(key="families.var")
     assert radio.value == "N" and radio.proto.set_value and radio.proto.raw_value == "N"   # sent to the browser
     assert "Loss vs N" in _texts(at)
+
+
+# ---- every visible choice in the link ---------------------------------------------------------
+
+def test_data_filter_and_view_round_trip_through_the_link():
+    """Old main: the Data page's filter text was not in the link, so a shared link lost it."""
+    at = run_page("data", view="runs")
+    everything = len(at.dataframe[0].value)
+    at.text_input(key="data.filter").set_value("Chinchilla").run()
+    assert qp(at, "filter") == "Chinchilla" and qp(at, "view") == "runs"
+    again = run_page("data", view="runs", filter="Chinchilla")
+    assert again.text_input(key="data.filter").value == "Chinchilla"
+    rows = again.dataframe[0].value
+    assert 1 <= len(rows) < everything and rows["model"].str.contains("Chinchilla").any()
+    assert not [w for w in again.warning if "link parameters" in w.value]
+    at.text_input(key="data.filter").set_value("").run()          # cleared: dropped from the link
+    assert qp(at, "filter") is None
+    long = run_page("data", filter="x" * 150)
+    assert long.text_input(key="data.filter").value == "x" * 100
+    assert any("longer than 100 characters" in w.value for w in long.warning)
+
+
+def test_data_table_and_registry_choices_survive_switching_views():
+    at = run_page("data", view="tables", table="kaplan2020_table5")
+    at.radio(key="data.view").set_value("runs").run()
+    assert qp(at, "table") == "kaplan2020_table5"
+    at.radio(key="data.view").set_value("tables").run()
+    box = at.selectbox(key="data.table")
+    assert box.value == "kaplan2020_table5" and box.proto.set_value      # the browser is told, not left at 0
+    reg = run_page("data", view="datasets")
+    second = reg.selectbox(key="data.reg").options[1]
+    ids = list(__import__("scaling_explorer.registry", fromlist=["x"]).load_registry())
+    reg.selectbox(key="data.reg").set_value(ids[1]).run()
+    assert qp(reg, "reg") == ids[1] and second
+    assert run_page("data", view="datasets", reg=ids[1]).selectbox(key="data.reg").value == ids[1]
+
+
+# ---- raw values -------------------------------------------------------------------------------
+
+def test_data_runs_show_one_format_per_quantity_and_a_dash_for_missing():
+    """Old main: 2.31e+22 beside 641000000000000000000 in one column, and None for a missing value."""
+    df = run_page("data", view="runs").dataframe[0].value
+    cells = df.astype(str).to_numpy().ravel().tolist()
+    assert not [c for c in cells if c in ("None", "nan", "NaN", "<NA>")]
+    assert not [c for c in cells if re.fullmatch(r"\d{10,}(\.0)?", c)]
+    flops = [c for c in df["training_compute_flops"] if c != "—"]
+    assert flops and all(re.fullmatch(r"\d(\.\d+)?e\d+", c) for c in flops), flops[:5]
+    gpt3 = df[df["model"] == "GPT-3 Medium"].iloc[0]
+    assert gpt3["training_compute_flops"] == "6.41e20" and gpt3["active_params"] == "—"
+
+
+def test_table_notes_render_stored_text_as_written():
+    """Old main: the ParScale table's locator '(__main__ data)' rendered as bold 'main'."""
+    at = run_page("data", view="tables", table="chen2025_parscale_fit_points")
+    head = next(m.value for m in at.markdown if "parametric" in m.value)
+    assert r"\_\_main\_\_" in head
+    from scaling_explorer.app.widgets import md
+    assert md("R_N*, $N_p$ [x]") == r"R\_N\*, \$N\_p\$ \[x\]"
+
+
+def test_families_members_table_shows_the_form_name_not_latex():
+    for fam in ("F1", "F2", "F6"):
+        forms = run_page("families", fam=fam).dataframe[-1].value["form"]
+        assert not [f for f in forms if "\\" in f or "$" in f or "{" in f], list(forms)
+
+
+def test_csv_export_of_a_page_writes_short_numbers():
+    """Old main: the published-laws CSV wrote 5.760000000000009e+23 for the Gopher budget."""
+    at = run_page("laws", laws="hoffmann2022-eq10,deepseek2024-alloc", C="5.76e23")
+    table = at.dataframe[0].value
+    assert table["C (FLOPs)"].dtype.kind == "f" and table["N*"].dtype.kind == "f"    # still numbers
+    assert set(table["loss (nats/token)"]) <= {"—"} | {f"{x:.4f}" for x in [1.9307]} | set(table["loss (nats/token)"])
+    assert "—" in set(table["loss (nats/token)"])                     # DeepSeek allocates only: no loss
+    from streamlit.runtime import Runtime
+    from scaling_explorer.plan import frontier_rows  # noqa: F401  (the table's source)
+    button = next(b for b in at.get("download_button") if b.proto.label == "Numbers on screen (CSV)")
+    text = _download(button)
+    assert "5.76e+23" in text and "5.760000000000009e+23" not in text
+    assert not re.search(r"\d\.\d{13,}", text), text[:400]
+    del Runtime
+
+
+def _download(button) -> str:
+    """The bytes behind an AppTest download button (Streamlit's in-memory media storage)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager  # noqa: F401
+    from streamlit import runtime
+    url = button.proto.url
+    mgr = runtime.get_instance().media_file_mgr if runtime.exists() else None
+    assert mgr is not None, "no media file manager"
+    file_id = url.rsplit("/", 1)[-1].split(".")[0]
+    return mgr._storage.get_file(file_id).content.decode()
+
+
+def test_fit_backtest_cutoff_is_formatted():
+    """The back-test caption names its cutoff to 3 significant digits (old main: 316227766016837940000)."""
+    at = run_page("fit")
+    text = " ".join(c.value for c in at.caption)
+    assert "FLOPs) and predicts" in text
+    assert not re.search(r"\d{12,}", text)
