@@ -1,12 +1,14 @@
 # Two commands for a fresh machine:
 #   make run   - set up .venv, build the published store from data/, serve on http://localhost:8501
 #   make test  - set up .venv (with test tools) and run the whole test suite
+#   make serve - like run, but on every interface for a team: PORT=8501, optional BASE_PATH=explorer
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+BASE_PATH ?=
 
-.PHONY: run test store bench clean
+.PHONY: run serve test store bench clean
 
 $(VENV)/.run-deps: requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +25,10 @@ store: $(VENV)/.run-deps
 
 run: store
 	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT)
+
+serve: store
+	$(BIN)/streamlit run app.py --server.address 0.0.0.0 --server.port $(PORT) \
+		$(if $(BASE_PATH),--server.baseUrlPath $(BASE_PATH))
 
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest -q -ra tests

@@ -24,7 +24,8 @@ st.caption("Compute-optimal frontiers as the papers publish them. Losses from di
            "tokenizers compare in shape, not in absolute value.")
 widgets.url_view(PAGE, FIELDS)
 st.multiselect("Laws", options=list(laws), key=K["laws"], placeholder="Pick one or more laws",
-               format_func=lambda s: laws[s].label + ("" if laws[s].verified else " (UNVERIFIED)"))
+               format_func=lambda s: laws[s].name + ("" if laws[s].verified else " (UNVERIFIED)"),
+               help="Each law's paper is named in the legends and in the table below.")
 widgets.log_slider(PAGE, FIELDS[1], "FLOPs", help="Marks a budget on every chart and in the table below.")
 st.radio("Overlay documented training runs (GPT-3, Chinchilla, Llama, Qwen, DeepSeek, …)", FIELDS[2].choices,
          key=K["runs"], horizontal=True)

@@ -76,7 +76,8 @@ with left:
     custom = st.session_state[K["gpu"]] == "custom"
     st.number_input("GPU count", 1, 1_000_000, step=64, key=K["gpus"])
     if custom:
-        st.number_input("Peak TFLOP/s per GPU (dense BF16)", 1.0, 100_000.0, step=10.0, key=K["tflops"])
+        st.number_input("Peak TFLOP/s per GPU (dense BF16)", 1.0, 100_000.0, step=10.0,
+                        key=widgets.bind(PAGE, FIELDS[7]))
     else:   # the preset's own number, shown (not the custom value kept for the link)
         st.number_input("Peak TFLOP/s per GPU (dense BF16)", value=gpus[st.session_state[K["gpu"]]][0], disabled=True,
                         key=f"preset.{st.session_state[K['gpu']]}", help="From the accelerator preset; pick 'custom' "

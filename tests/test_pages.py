@@ -85,7 +85,8 @@ def test_fit_page_demo_fits_and_reports_diagnostics():
     assert (params["converged"]).all()
     assert len(charts(at)) == 3
     backtest = at.dataframe[1].value          # default: hold out the 20% largest runs
-    assert set(backtest["n_test"]) == {9} and (backtest["median_abs_rel_err"] < 0.05).all()
+    # errors shown in percent with two decimals (old main: "2%" beside "1.18%")
+    assert set(backtest["n_test"]) == {9} and (backtest["median_abs_rel_err"] < 5.0).all()
 
 
 def test_fit_page_opens_a_stored_dataset_by_link():

@@ -130,15 +130,17 @@ def backtest_panel(ds: str, models: tuple, hold: int, loss: str, prep) -> None:
     cols = [c for c in ("form", "loss", "n_train", "n_test", "median_abs_rel_err", "max_abs_rel_err", "mean_rel_err",
                         "envelope_median_abs_rel_err", "envelope_mean_rel_err", "reliable", "cutoff_flops", "error")
             if c in bt]
-    pct = st.column_config.NumberColumn
+    errs = [c for c in cols if "err" in c and c != "error"]
+    bt = bt.assign(**{c: 100 * bt[c] for c in errs})      # in percent, two decimals each: "2.00%" beside "1.18%"
+    num = st.column_config.NumberColumn
     st.dataframe(bt[cols], hide_index=True, column_config={
         "loss": "fit loss",
-        "median_abs_rel_err": pct("median |error|", format="percent"),
-        "max_abs_rel_err": pct("max |error|", format="percent"),
-        "mean_rel_err": pct("mean signed error", format="percent"),
-        "envelope_median_abs_rel_err": pct("median |error| vs best", format="percent"),
-        "envelope_mean_rel_err": pct("mean signed error vs best", format="percent"),
-        "cutoff_flops": pct("cutoff (FLOPs)", format="%.3e")})
+        "median_abs_rel_err": num("median |error|", format="%.2f%%"),
+        "max_abs_rel_err": num("max |error|", format="%.2f%%"),
+        "mean_rel_err": num("mean signed error", format="%.2f%%"),
+        "envelope_median_abs_rel_err": num("median |error| vs best", format="%.2f%%"),
+        "envelope_mean_rel_err": num("mean signed error vs best", format="%.2f%%"),
+        "cutoff_flops": num("cutoff (FLOPs)", format="%.3e")})
     if (bt["error"].fillna("") != "").any():
         st.caption("A fit that failed on the smaller runs says why in 'error'.")
 
