@@ -145,7 +145,7 @@ def test_planner_link_renders_and_slider_updates_url(app_url, browser_page):
     title.wait_for()
 
     # 1. The widgets show the values from the link.
-    law_box = page.get_by_test_id("stSelectbox").filter(has_text="Law").get_by_role("combobox")
+    law_box = page.get_by_role("combobox", name="Law", exact=True)       # not "Hyperparameter law"
     assert "Data-constrained law" in law_box.input_value()
     compute = page.get_by_test_id("stSlider").filter(has_text="compute budget")
     thumb_label = compute.get_by_test_id("stSliderThumbValue")
@@ -536,3 +536,112 @@ def test_phone_width_keeps_the_first_numbers_of_every_table_in_view(app_url, chr
             assert checked >= 1
         finally:
             browser.close()
+
+
+def test_planner_drives_a_plan_to_a_run_config_and_a_sweep_design(app_url, browser_page):
+    """Issue 15: from a plan to a run config, memory per GPU and a sweep design, through the UI; the URL
+    keeps the inputs and the plan's JSON export carries the numbers the page shows, with the YAML/TOML block."""
+    import json
+    page = browser_page
+    page.set_default_timeout(90_000)
+    page.goto(app_url + "/planner?law=hoffmann2022-eq10-unrounded&C=1e22")
+    page.get_by_role("heading", name="Budget planner").wait_for()
+    page.get_by_role("heading", name="Run config: from this plan to a run you can launch").wait_for()
+    rc_tabs = page.get_by_test_id("stTabs").filter(has=page.get_by_role("tab", name="Sweep design"))
+
+    def metric(label: str):
+        return page.get_by_test_id("stMetric").filter(
+            has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)).get_by_test_id("stMetricValue")
+
+    def number_input(label: str):
+        return page.get_by_test_id("stNumberInput").filter(
+            has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=False)).locator("input")
+
+    def settle(key: str, want: str, what: str):
+        _wait_for(lambda: _query(page.url).get(key) == want, 60, what, page)
+        page.wait_for_timeout(800)
+        _wait_for(lambda: page.get_by_test_id("stStatusWidget").count() == 0 or
+                  not page.get_by_test_id("stStatusWidget").is_visible(), 60, "the rerun to finish", page)
+
+    # 1. Config tab: change the sequence length; the link keeps it, the global batch shows it.
+    rc_tabs.get_by_role("tab", name="Config").click()
+    seq = number_input("Sequence length")
+    seq.fill("2048")
+    seq.press("Enter")
+    settle("seq", "2048", "seq=2048 in the link")
+    _wait_for(lambda: metric("Global batch").inner_text().strip().endswith("× 2048"), 60,
+              "the global batch in 2048-token sequences", page)
+    layers, width = (int(t) for t in metric("Layers × width").inner_text().split("×"))
+    params_shown = metric("Config parameters").inner_text().strip()
+    batch_seqs = int(metric("Global batch").inner_text().split("×")[0])
+    steps_shown = int(metric("Steps").inner_text().strip().replace(",", ""))
+    ARTIFACTS.mkdir(exist_ok=True)
+    rc_tabs.screenshot(path=str(ARTIFACTS / "browser_runconfig_config.png"))
+
+    # 2. Does it fit: memory per GPU against the accelerator preset.
+    rc_tabs.get_by_role("tab", name="Does it fit").click()
+    total = metric("Total per GPU (GB)")
+    total.wait_for()
+    total_gb = float(total.inner_text().strip())
+    rc_tabs.screenshot(path=str(ARTIFACTS / "browser_runconfig_fit.png"))
+
+    # 3. Sweep design: change the noise level; the interval on N* follows and the link keeps it.
+    rc_tabs.get_by_role("tab", name="Sweep design").click()
+    noise = number_input("Noise level")
+    noise.fill("0.010")
+    noise.press("Enter")
+    settle("noise", "0.01", "noise=0.01 in the link")
+    proposed = rc_tabs.get_by_text("Proposed:", exact=False).first
+    _wait_for(lambda: re.search(r"\(×(\d+\.\d\d)\)", proposed.inner_text()), 60, "the N* interval", page)
+    ratio_shown = float(re.search(r"\(×(\d+\.\d\d)\)", proposed.inner_text()).group(1))
+    rc_tabs.get_by_test_id("stDataFrame").wait_for()
+    rc_tabs.screenshot(path=str(ARTIFACTS / "browser_runconfig_sweep.png"))
+    assert page.get_by_test_id("stException").count() == 0
+    q = _query(page.url)
+    assert q.get("seq") == "2048" and q.get("noise") == "0.01" and q.get("C") == "1e22", q
+
+    # 4. The plan's JSON carries the same run config, memory and sweep.
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="The plan (JSON)").click()
+    plan = json.loads(open(dl.value.path()).read())
+    rc = plan["run_config"]
+    cfg = rc["config"]
+    assert (cfg["shape"]["n_layers"], cfg["shape"]["d_model"]) == (layers, width)
+    assert cfg["seq_len"] == 2048 and cfg["batch_sequences"] == batch_seqs and cfg["steps"] == steps_shown
+    value, unit = params_shown.split()
+    assert cfg["params"]["law_N"] == pytest.approx(float(value) * {"M": 1e6, "B": 1e9, "T": 1e12}[unit], rel=6e-3)
+    assert abs(cfg["params"]["law_N"] / plan["compute_optimal"]["N"] - 1) < 0.1      # the config sits near N*
+    assert cfg["steps"] * cfg["batch_tokens"] == pytest.approx(cfg["tokens"], rel=0.01)
+    assert float(f"{rc['memory']['per_device_gb']['total']:.3g}") == total_gb
+    sw = rc["sweep_design"]
+    assert sw["noise"] == pytest.approx(0.01) and sw["designs"][0]["design"] == "proposed"
+    assert round(sw["designs"][0]["N* interval (×)"], 2) == ratio_shown
+    assert f"n_layers: {layers}" in rc["yaml"] and f"n_layers = {layers}" in rc["toml"]
+    assert "seq_len: 2048" in rc["yaml"]
+
+    # 5. The YAML/TOML block is on the page.
+    page.get_by_text("Run config as YAML / TOML").click()
+    block = page.locator("code").filter(has_text="n_layers")
+    block.first.wait_for()
+    assert f"n_layers: {layers}" in block.first.inner_text()
+    page.get_by_test_id("stExpander").filter(has_text="Run config as YAML / TOML").screenshot(
+        path=str(ARTIFACTS / "browser_runconfig_yaml.png"))
+
+
+def test_laws_table_shows_a_dash_not_none_where_a_law_has_no_allocation(app_url, browser_page):
+    """Issue 13: Kaplan L(C_min) has no N*, D*: the grid draws "—" there (N*, D* stay number columns),
+    and the marked budget as 5.76e23, not 5.760000000000009e+23 in an error cell."""
+    page = browser_page
+    page.add_init_script(_RECORD_GRID_TEXT)
+    page.goto(app_url + "/?laws=hoffmann2022-eq10,kaplan2020-lcmin&C=5.76e23")
+    page.get_by_role("heading", name="Published scaling laws").wait_for()
+    page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
+
+    def drawn():
+        texts = {d["text"].strip() for d in page.evaluate("window.__gridText || []")}
+        return texts if {"N*", "3.22e+10"} <= texts or {"N*", "3.22e10"} <= texts else None
+    texts = _wait_for(drawn, 60, "the laws table to be drawn", page)
+    assert "None" not in texts and "—" in texts, sorted(texts)
+    assert "5.76e23" in texts and not any("5.760000" in t for t in texts), sorted(texts)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.get_by_test_id("stDataFrame").first.screenshot(path=str(ARTIFACTS / "browser_laws_table_dash.png"))
