@@ -3,6 +3,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
+from scaling_explorer.app import cache
 from scaling_explorer.state import normalise_path
 
 st.set_page_config(page_title="Scaling Explorer", page_icon=":material/trending_up:", layout="wide")
@@ -24,3 +25,8 @@ nav = st.navigation(pages)
 st.sidebar.radio("Chart download format", ["png", "svg"], key="img_fmt", horizontal=True,
                  help="The camera icon on each chart downloads it in this format.")
 nav.run()
+# Pages write their own parameters to the URL; keep the workspace in it, so the address bar is a link
+# that reopens this workspace (page switches drop query parameters; the session keeps the workspace).
+ws = cache.workspace()
+if ws != "default" and st.query_params.get("ws") != ws:
+    st.query_params["ws"] = ws

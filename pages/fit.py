@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from scaling_explorer import figures, views
-from scaling_explorer.app import cache, fit_views, upload, widgets
+from scaling_explorer.app import cache, fit_views, upload, widgets, workspaces
 from scaling_explorer.forms import FIT_FORMS as FORMS
 from scaling_explorer.plan import frontier
 from scaling_explorer.state import Field
@@ -42,6 +42,8 @@ COLORS = {m: figures.PALETTE[i + 1] for i, m in enumerate(cache.RUN_FORMS)}
 
 st.title("Fit your runs")
 widgets.url_view(PAGE, FIELDS)
+workspaces.panel(K["ds"])
+workspaces.deleted_link(raw_ds, K["ds"])
 if st.session_state[K["ds"]] not in ids:
     st.session_state[K["ds"]] = cache.DEMO_ID
 upload.import_panel(K["ds"], K["afcols"])
@@ -51,6 +53,7 @@ if "imp.done" in st.session_state:
 st.selectbox("Dataset", ids, key=K["ds"], format_func=cache.dataset_label)
 upload.registry_panel(K["ds"], K["afcols"])
 ds = st.session_state[K["ds"]]
+workspaces.manage(ds, K["ds"])
 runs, tbl = cache.runs(ds), cache.table(ds)
 if tuple(tbl.columns) != cols_now:     # the dataset changed in this session: columns follow it
     st.session_state[K["afcols"]] = []

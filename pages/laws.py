@@ -54,8 +54,11 @@ if one_d:
 
 table = pd.DataFrame(frontier_rows(selected, C_mark))
 st.subheader(f"At C = {fmt_sci(C_mark)} FLOPs")
-st.dataframe(dash_columns(table, {"D*/N*": "float", "loss (nats/token)": "loss"}), hide_index=True,
-             column_config=widgets.law_table_config(("N*", "D*", "C (FLOPs)")))
+# N*, D* stay numbers, "—" where a law has no allocation (placeholder; Streamlit would print None); C is shown
+# as text through a Styler (the grid refuses a float ≥ 2^53 in a number column) and stays a number underneath.
+st.dataframe(dash_columns(table, {"D*/N*": "float", "loss (nats/token)": "loss"}).style.format({"C (FLOPs)": fmt_sci}),
+             hide_index=True, placeholder="—", column_config=widgets.law_table_config() | {
+                 "C (FLOPs)": st.column_config.TextColumn()})
 exports.export_row({"view": "published laws", "laws": list(v["laws"]), "marked_C_flops": C_mark}, table,
                    [lw.source_id for lw in selected], "frontier")
 st.caption("Dotted curves are laws whose numbers could not be checked against the paper text here (see Data). "

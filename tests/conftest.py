@@ -60,3 +60,54 @@ def fresh(tmp_path, monkeypatch):
     con = store.connect_user(tmp_path / "user.duckdb")
     yield con
     con.close()
+
+
+# ---- PostgreSQL: a throwaway cluster for the user-store tests -------------------------------------
+
+def postgres_required() -> bool:
+    """In CI (CI=true) or with REQUIRE_POSTGRES=1 the PostgreSQL tests must run: a missing server fails."""
+    return os.environ.get("CI", "").lower() == "true" or os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """postgresql://… of a cluster started for this test session in a temporary folder on 127.0.0.1
+    (Debian's postgresql package: initdb and pg_ctl from /usr/lib/postgresql/*/bin, run as the
+    postgres user since PostgreSQL refuses root), stopped after. SCALING_EXPLORER_TEST_DATABASE_URL
+    uses a server you already run instead. Skips with the reason when neither is there, except in CI."""
+    from pg_cluster import PostgresUnavailable, throwaway_cluster
+    given = os.environ.get("SCALING_EXPLORER_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    try:
+        with throwaway_cluster() as url:
+            yield url
+    except PostgresUnavailable as e:
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required here (CI=true or REQUIRE_POSTGRES=1): {e}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server: {e} (apt-get install -y postgresql, or set "
+                    "SCALING_EXPLORER_TEST_DATABASE_URL)")
+
+
+def fresh_postgres_db(url: str) -> str:
+    """A new empty database on the test cluster; its URL."""
+    import uuid
+
+    import psycopg
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("CREATE DATABASE " + name)      # a generated name, not user input
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def udb(request, tmp_path):
+    """An empty user store on each back end: the same tests run against DuckDB and PostgreSQL."""
+    from scaling_explorer import store, userdb
+    if request.param == "duckdb":
+        db = userdb.DuckDBBackend(store.connect_user(tmp_path / "user.duckdb"))
+    else:
+        db = store.open_user_db(fresh_postgres_db(request.getfixturevalue("postgres_url")))
+    yield db
+    db.close()

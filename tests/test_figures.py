@@ -58,11 +58,36 @@ def test_comparison_and_residual_figures_validate():
     side = pd.DataFrame({"law": ["a", "b"], "paper": ["P1", "P2"], "N*": [1e9, 2e9], "D*": [2e10, 3e10],
                          "D*/N*": [20.0, 15.0]})
     v = _validated(figures.comparison_figure(side))
-    assert v.layout.yaxis.type == "category" and v.layout.yaxis.autorange == "reversed"
+    assert v.layout.yaxis.type == "category" and v.layout.yaxis.range[0] > v.layout.yaxis.range[1]   # first on top
     assert list(v.data[0].y) == ["a (P1)", "b (P2)"]
+    # the row labels are written above the markers, not as tick labels that take a phone's width
+    assert not v.layout.yaxis.showticklabels and [a.text for a in v.layout.annotations] == ["a (P1)", "b (P2)"]
+    long = pd.DataFrame({"law": ["Kaplan compute-efficient allocation (N* rule; other from budget)"],
+                         "paper": ["Kaplan et al. 2020"], "N*": [1e9], "D*": [2e10], "D*/N*": [20.0],
+                         "convention": ["M, non-embedding FLOPs per token (N shown as M/6)"]})
+    label = _validated(figures.comparison_figure(long)).layout.annotations[0].text
+    assert all(len(line) <= figures.LABEL_WRAP for line in label.replace("<i>", "").replace("</i>", "").split("<br>"))
     runs = pd.DataFrame({"compute_flops": [1e20, 1e21], "run_name": ["r1", "r2"]})
     r = _validated(figures.residuals_figure(runs, {"chinchilla": np.array([0.01, -0.02])}))
     assert list(r.data[0].y) == pytest.approx([1.0, -2.0]) and r.layout.shapes[0].y0 == 0
+
+
+def test_legends_wrap_and_sit_below_the_axis_title_with_room_reserved():
+    """Long law names are wrapped (a phone cut them at the right); the legend starts below the x-axis
+    title whatever the number of entries (it overlapped the title on the laws page); few tick labels."""
+    C = np.logspace(18, 27, 10)
+    name = "DeepSeek LLM compute-optimal model/data scale [M, non-embedding FLOPs per token]"
+    curves = [{"name": name if i == 0 else f"law {i}", "citation": "DeepSeek-AI 2024", "locator": "Eq. 4", "C": C,
+               "N": C ** 0.5} for i in range(6)]
+    few = _validated(figures.frontier_figure(curves[:1], "N", "t"))
+    many = _validated(figures.frontier_figure(curves, "N", "t"))
+    assert "<br>" in many.data[0].name and all(len(s) <= figures.LEGEND_WRAP for s in many.data[0].name.split("<br>"))
+    for v in (few, many):
+        plot_px = v.layout.height - v.layout.margin.t - v.layout.margin.b
+        assert -v.layout.legend.y * plot_px >= figures._XAXIS_PX - 1      # the legend starts below the axis title
+        assert v.layout.margin.b >= figures._XAXIS_PX and v.layout.xaxis.automargin
+    assert many.layout.height > few.layout.height and many.layout.xaxis.dtick == 2   # 9 decades: every other one
+    assert few.layout.yaxis.dtick == 1                                                # 4.5 decades: every one
 
 
 def test_the_validation_used_here_catches_a_bad_property():

@@ -2,6 +2,7 @@
 units on every axis, hover text that names the law (or run) and the paper."""
 from __future__ import annotations
 
+import textwrap
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -55,16 +56,54 @@ def _scatter(**kw) -> dict:
     return {"type": "scatter", **kw}
 
 
+LEGEND_WRAP = 44         # characters per legend line: an entry fits a phone's chart (~330 px at 11 px)
+LABEL_WRAP = 50          # characters per line of the comparison chart's row labels
+_XAXIS_PX = 62           # below the plot: tick labels (10ˣ is tall) and the x-axis title
+_ENTRY_PX, _LINE_PX = 21, 14     # a legend entry, and each extra line of a wrapped one
+
+
+def wrap(text: str, width: int = LEGEND_WRAP) -> str:
+    """Text broken into lines of at most `width` characters with <br> (Plotly does not wrap legend
+    entries or annotations: an unbroken long name is cut at the right on a phone)."""
+    return "<br>".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
+
+
+def _log_dtick(values) -> int | None:
+    """A tick every decade (or every 2 or 3 when they are many): no minor 2/5 labels crowding a
+    narrow axis. None (Plotly's own ticks) for less than 1.5 decades."""
+    v = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in values]) if values else np.array([])
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return None
+    decades = float(np.log10(v.max() / v.min()))
+    return None if decades < 1.5 else 1 if decades <= 4.5 else 2 if decades <= 10 else 3
+
+
+def _axis(title: str, log: bool, values) -> dict:
+    ax = dict(title=dict(text=title, standoff=8), type="log" if log else "linear", exponentformat="power",
+              showgrid=True, automargin=True)
+    if log and (dtick := _log_dtick(values)):
+        ax["dtick"] = dtick
+    return ax
+
+
 def _layout(fig: _Builder, title: str, x: str, y: str, xlog=True, ylog=True, height=460) -> go.Figure:
-    # legend under the plot, so long law names never squeeze the axes
-    layout = dict(template=TEMPLATE, title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
-                  margin=dict(l=60, r=20, t=50, b=20),
-                  legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=-0.18, x=0),
+    """Legend under the plot, each entry wrapped at LEGEND_WRAP characters, with room reserved for
+    it in pixels: the plot keeps its height whatever the number of entries and the axis title
+    never runs into the legend (a legend at y = -0.18 of the plot height did, on a phone)."""
+    entries = [t for t in fig.data if t.get("showlegend", True) is not False and t.get("name")]
+    for t in entries:
+        if "<br>" not in t["name"]:
+            t["name"] = wrap(t["name"])
+    legend_px = sum(_ENTRY_PX + _LINE_PX * t["name"].count("<br>") for t in entries) + 8 if entries else 0
+    top, bottom = 50, _XAXIS_PX + legend_px
+    plot_px = height - 50 - _XAXIS_PX
+    layout = dict(template=TEMPLATE, title=dict(text=title, x=0.01, font=dict(size=15)),
+                  height=height + legend_px, margin=dict(l=60, r=20, t=top, b=bottom),
+                  legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=-_XAXIS_PX / plot_px, x=0),
                   hoverlabel=dict(namelength=-1),
-                  xaxis=dict(title=dict(text=x), type="log" if xlog else "linear", exponentformat="power",
-                             showgrid=True),
-                  yaxis=dict(title=dict(text=y), type="log" if ylog else "linear", exponentformat="power",
-                             showgrid=True))
+                  xaxis=_axis(x, xlog, [t["x"] for t in fig.data if "x" in t]),
+                  yaxis=_axis(y, ylog, [t["y"] for t in fig.data if "y" in t]))
     if fig.shapes:
         layout["shapes"] = fig.shapes
     if fig.annotations:
@@ -265,22 +304,30 @@ def observed_vs_fit_figure(x, y, pred, x_name: str, y_name: str, form_title: str
 
 
 def comparison_figure(side) -> go.Figure:
-    """N* and D* of one budget under several laws, on a log axis, one row per law."""
+    """N* and D* of one budget under several laws, on a log axis, one row per law. Each row's law,
+    paper and convention are written above its markers across the chart's width (wrapped), not as
+    tick labels at the left, which took most of a phone's width and were cut."""
     fig = _Builder()
-    conv = side["convention"] if "convention" in side else [""] * len(side)
-    names = [f"{n} ({p})" + (f"<br><i>{c}</i>" if c else "") for n, p, c in zip(side["law"], side["paper"], conv)]
+    conv = list(side["convention"]) if "convention" in side else [""] * len(side)
+    names = [f"{n} ({p})" for n, p in zip(side["law"], side["paper"])]
+    labels = [wrap(n, LABEL_WRAP) + (f"<br><i>{wrap(c, LABEL_WRAP)}</i>" if c else "") for n, c in zip(names, conv)]
     for q, color, sym in (("N*", PALETTE[0], "circle"), ("D*", PALETTE[1], "square")):
         fig.add_trace(_scatter(
             x=side[q].to_numpy(float), y=names, mode="markers",
             name=f"{q} ({'parameters' if q == 'N*' else 'tokens'})",
             marker=dict(size=12, color=color, symbol=sym), customdata=side["D*/N*"].to_numpy(float),
             hovertemplate=f"<b>%{{y}}</b><br>{q} = %{{x:.3g}}<br>D*/N* = %{{customdata:.1f}}<extra></extra>"))
+    for name, text in zip(names, labels):
+        fig.add_annotation(x=0, xref="paper", xanchor="left", y=name, yref="y", yanchor="bottom", yshift=9,
+                           text=text, align="left", showarrow=False, font=dict(size=11, color="#444"))
+    lines = max((t.count("<br>") + 1 for t in labels), default=1)
+    row_px = 30 + 14 * lines
     fig = _layout(fig, "Compute-optimal allocation by law", "Parameters N* or tokens D* (count)", "", ylog=False,
-                  height=max(260, 70 + 60 * len(side)))
+                  height=50 + _XAXIS_PX + row_px * (len(side) + 1))
     fig.layout.yaxis.type = "category"
-    fig.layout.yaxis.autorange = "reversed"
-    fig.layout.legend = dict(orientation="h", yanchor="bottom", y=1.0, x=0)
-    fig.layout.margin = dict(l=60, r=20, t=80, b=20)
+    fig.layout.yaxis.range = [len(side) - 0.6, -0.5 - 14 * lines / row_px]     # reversed: the first law on top
+    fig.layout.yaxis.showticklabels = False
+    fig.layout.margin.l = 12
     return fig
 
 

@@ -16,7 +16,8 @@ from .units import fmt_sci
 
 MAX_VALUE_LEN = 200
 # Query parameters Streamlit itself understands; never reported as unknown.
-STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
+# not page fields: Streamlit's embed options, and the workspace (read by app.cache.workspace on every page)
+STREAMLIT_KEYS = frozenset({"embed", "embed_options", "ws"})
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 # An empty multi selection in a link (a slug cannot be "-": it must start with a letter or digit).
 # A selection of the single choice "-" is written "-," so the two never collide.

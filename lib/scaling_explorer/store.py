@@ -11,15 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import secrets
 import threading
+import time
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from . import userdb
 from .forms import FORMS
 from .laws import Law, make_law
 
@@ -229,8 +234,23 @@ def shared_connection(kind: str) -> duckdb.DuckDBPyConnection:
         return con
 
 
-def store_checksum(con: duckdb.DuckDBPyConnection) -> str:
+def shared_user_db() -> userdb.Backend:
+    """The user store of this process, opened (and migrated) once: PostgreSQL when
+    SCALING_EXPLORER_DATABASE_URL is set, otherwise the shared DuckDB connection to var/user.duckdb."""
+    url = userdb.database_url()
+    if not url:
+        return userdb.DuckDBBackend(shared_connection("user"))
+    with _shared_lock:
+        db = _shared.get(("postgres", url))
+        if db is None:
+            db = _shared[("postgres", url)] = userdb.open_postgres(url)
+        return db
+
+
+def store_checksum(con) -> str:
     """A checksum of a store's content (every table, rows in a fixed order)."""
+    if isinstance(con, (userdb.Backend, Scope)):
+        return userdb.wrap(con).checksum()
     h = hashlib.sha256()
     names = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name").fetchall()]
@@ -297,16 +317,19 @@ def load_laws(con) -> dict[str, Law]:
 
 
 # ---- the user store --------------------------------------------------------------------------
+#
+# Tables: workspaces (id = the unguessable token a link carries; 'default' for links without one),
+# datasets (with workspace, created_by, deleted_at, deleted_by), runs and cells. The statements are
+# run through userdb's back end: DuckDB by default, PostgreSQL with SCALING_EXPLORER_DATABASE_URL.
 
-USER_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS datasets (id VARCHAR PRIMARY KEY, name VARCHAR, note VARCHAR, "
-    "n_rows INTEGER, source_columns VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp)",
-    "CREATE TABLE IF NOT EXISTS runs (dataset_id VARCHAR, row_no INTEGER, run_name VARCHAR, "
-    "n_params DOUBLE, n_tokens DOUBLE, compute_flops DOUBLE, loss DOUBLE)",
-    # every numeric column of an upload, long format, for fitting any form to any columns
-    "CREATE TABLE IF NOT EXISTS cells (dataset_id VARCHAR, row_no INTEGER, col_no INTEGER, col VARCHAR, "
-    "value DOUBLE)",
-)
+DEFAULT_WS = "default"
+RETENTION_DAYS = 30
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+def clock() -> datetime:
+    """Now, in UTC without a zone (what the store keeps). Tests replace it (or pass now=)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def user_path() -> Path:
@@ -314,10 +337,55 @@ def user_path() -> Path:
 
 
 def connect_user(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """The DuckDB user store at db_path (default var/user.duckdb), created and migrated."""
     con = duckdb.connect(str(db_path or user_path()))
-    for stmt in USER_SCHEMA:
-        con.execute(stmt)
+    userdb.migrate_duckdb(con)
     return con
+
+
+def open_user_db(url: str | None = None) -> userdb.Backend:
+    """The user store this process serves: PostgreSQL when SCALING_EXPLORER_DATABASE_URL (or url)
+    is set, otherwise the DuckDB file. Schema created and migrated here, idempotently."""
+    url = userdb.database_url() if url is None else url
+    if url:
+        return userdb.open_postgres(url)
+    return userdb.DuckDBBackend(connect_user())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A store handle bound to a workspace and a signed-in user, for callers (ingest.import_csv,
+    registry.fetch_and_import) that pass a connection through without knowing about workspaces."""
+    backend: userdb.Backend
+    workspace: str = DEFAULT_WS
+    user: str = ""
+
+
+def scoped(con, workspace: str = DEFAULT_WS, user: str = "") -> Scope:
+    return Scope(userdb.wrap(con), workspace or DEFAULT_WS, user or "")
+
+
+def _ws(con, workspace: str | None) -> str:
+    return workspace or getattr(con, "workspace", DEFAULT_WS)
+
+
+def valid_token(ws: str) -> bool:
+    return ws == DEFAULT_WS or bool(_TOKEN.match(str(ws)))
+
+
+def new_workspace(con, name: str = "", user: str = "", now: datetime | None = None) -> str:
+    """Create a workspace; returns its token (secrets.token_urlsafe(24): 192 random bits)."""
+    token = secrets.token_urlsafe(24)
+    with userdb.wrap(con).transaction() as tx:
+        tx.rows("INSERT INTO workspaces (id, name, created_at, created_by) VALUES (?, ?, ?, ?)",
+                [token, (name or "Workspace")[:200], now or clock(), (user or "")[:200]])
+    return token
+
+
+def workspace_exists(con, ws: str) -> bool:
+    if not valid_token(ws):
+        return False
+    return bool(userdb.wrap(con).rows("SELECT 1 FROM workspaces WHERE id = ?", [ws]))
 
 
 @dataclass(frozen=True)
@@ -339,95 +407,195 @@ def content_id(runs: pd.DataFrame, table: pd.DataFrame | None = None) -> str:
     return h.hexdigest()[:16]
 
 
+def dataset_id_in(workspace: str, content: str) -> str:
+    """The id of an upload in a workspace: the content hash itself in the default workspace (links
+    made before workspaces keep working), a hash of workspace and content elsewhere, so the same
+    file in two workspaces is two datasets and an id reveals nothing about its workspace."""
+    if workspace == DEFAULT_WS:
+        return content
+    return hashlib.sha256((workspace + "\0" + content).encode()).hexdigest()[:16]
+
+
 def import_runs(con, runs: pd.DataFrame, name: str, note: str = "", source_columns: dict | None = None,
-                table: pd.DataFrame | None = None, _fail_after_dataset_row: bool = False) -> ImportResult:
-    """Store normalised runs (and optionally every numeric column of the upload) under their
-    content hash, in one transaction: all of it lands, or none of it.
+                table: pd.DataFrame | None = None, _fail_after_dataset_row: bool = False,
+                workspace: str | None = None, user: str | None = None, now: datetime | None = None) -> ImportResult:
+    """Store normalised runs (and optionally every numeric column of the upload) in a workspace
+    (default: the handle's scope, else the default workspace) under their content hash, in one
+    transaction: all of it lands, or none of it. Importing an upload that is in the workspace's
+    trash restores it.
 
     ImportResult.n_rows is the number of rows stored: the runs, or for a columns-only import
     (no runs, a numeric table) the table's rows; the same count whether just created or found."""
     missing = [c for c in RUN_COLUMNS if c not in runs]
     if missing:
         raise ValueError(f"runs lack columns {missing}")
-    ds_id = content_id(runs, table)
+    db, ws = userdb.wrap(con), _ws(con, workspace)
+    user = (user if user is not None else getattr(con, "user", "")) or ""
+    ds_id = dataset_id_in(ws, content_id(runs, table))
     n_rows = len(runs) if len(runs) else (0 if table is None else len(table))
-    cur = con.cursor()
+
+    def existing() -> ImportResult | None:
+        got = db.rows("SELECT deleted_at FROM datasets WHERE id = ?", [ds_id])
+        if not got:
+            return None
+        if got[0][0] is not None:
+            restore_dataset(db, ws, ds_id)
+        return ImportResult(ds_id, False, n_rows)
+
+    found = existing()
+    if found:
+        return found
+    df = runs[list(RUN_COLUMNS)].copy()
+    df.insert(0, "row_no", np.arange(len(df), dtype=np.int32))
+    df.insert(0, "dataset_id", ds_id)
+    long = None
+    if table is not None and len(table.columns):
+        long = table.reset_index(drop=True).rename_axis("row_no").reset_index().melt(
+            id_vars="row_no", var_name="col", value_name="value")
+        long.insert(0, "dataset_id", ds_id)
+        long.insert(2, "col_no", long["col"].map({c: i for i, c in enumerate(table.columns)}).astype(np.int32))
+        long["row_no"] = long["row_no"].astype(np.int32)
+        long["value"] = long["value"].astype(float)
     try:
-        if cur.execute("SELECT 1 FROM datasets WHERE id = ?", [ds_id]).fetchone():
-            return ImportResult(ds_id, False, n_rows)
-        df = runs[list(RUN_COLUMNS)].copy()
-        df.insert(0, "row_no", np.arange(len(df), dtype=np.int32))
-        df.insert(0, "dataset_id", ds_id)
-        long = None
-        if table is not None and len(table.columns):
-            long = table.reset_index(drop=True).rename_axis("row_no").reset_index().melt(
-                id_vars="row_no", var_name="col", value_name="value")
-            long.insert(0, "dataset_id", ds_id)
-            long.insert(2, "col_no", long["col"].map({c: i for i, c in enumerate(table.columns)}).astype(np.int32))
-            long["row_no"] = long["row_no"].astype(np.int32)
-            long["value"] = long["value"].astype(float)
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            cur.execute("INSERT INTO datasets (id, name, note, n_rows, source_columns) VALUES (?, ?, ?, ?, ?)",
-                        [ds_id, name[:200], note[:2000], n_rows, json.dumps(source_columns or {})])
+        with db.transaction() as tx:
+            tx.rows("INSERT INTO datasets (id, name, note, n_rows, source_columns, created_at, workspace, created_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [ds_id, name[:200], note[:2000], n_rows, json.dumps(source_columns or {}), now or clock(), ws,
+                     user[:200]])
             if _fail_after_dataset_row:
                 raise RuntimeError("simulated failure mid-import")
-            cur.register("incoming_runs", df)
-            cur.execute("INSERT INTO runs SELECT dataset_id, row_no, run_name, n_params, n_tokens, "
-                        "compute_flops, loss FROM incoming_runs")
-            cur.unregister("incoming_runs")
+            tx.insert(userdb.INSERT_RUNS, df)
             if long is not None:
-                cur.register("incoming_cells", long)
-                cur.execute("INSERT INTO cells SELECT dataset_id, row_no, col_no, col, value FROM incoming_cells")
-                cur.unregister("incoming_cells")
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        return ImportResult(ds_id, True, n_rows)
-    finally:
-        cur.close()
+                tx.insert(userdb.INSERT_CELLS, long)
+    except Exception as e:
+        # another session or process is storing the same upload: once it has committed, that one counts
+        if userdb.is_unique_violation(e):
+            for _ in range(200):
+                if found := existing():
+                    return found
+                time.sleep(0.05)
+        raise
+    return ImportResult(ds_id, True, n_rows)
 
 
-def list_datasets(con) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return cur.execute("SELECT id, name, note, n_rows, created_at FROM datasets ORDER BY created_at DESC").df()
-    finally:
-        cur.close()
+_DATASET_COLUMNS = {"id": str, "name": str, "note": str, "n_rows": "int64", "created_at": "datetime64[us]",
+                    "created_by": str}
 
 
-def get_runs(con, dataset_id: str) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return cur.execute("SELECT run_name, n_params, n_tokens, compute_flops, loss FROM runs "
-                           "WHERE dataset_id = ? ORDER BY row_no", [dataset_id]).df()
-    finally:
-        cur.close()
+def list_datasets(con, workspace: str | None = None) -> pd.DataFrame:
+    """The workspace's datasets (not those in its trash), newest first."""
+    return userdb.wrap(con).frame(
+        "SELECT id, name, note, n_rows, created_at, created_by FROM datasets "
+        "WHERE workspace = ? AND deleted_at IS NULL ORDER BY created_at DESC, id", [_ws(con, workspace)],
+        _DATASET_COLUMNS)
 
 
-def get_table(con, dataset_id: str) -> pd.DataFrame:
-    """Every numeric column of an upload, in its original order."""
-    cur = con.cursor()
-    try:
-        long = cur.execute("SELECT row_no, col_no, col, value FROM cells WHERE dataset_id = ? "
-                           "ORDER BY col_no, row_no", [dataset_id]).df()
-    finally:
-        cur.close()
+def list_trash(con, workspace: str | None = None, now: datetime | None = None) -> pd.DataFrame:
+    """The workspace's deleted datasets, with when each is purged (RETENTION_DAYS after deletion)."""
+    df = userdb.wrap(con).frame(
+        "SELECT id, name, note, n_rows, deleted_at, deleted_by FROM datasets "
+        "WHERE workspace = ? AND deleted_at IS NOT NULL ORDER BY deleted_at DESC, id", [_ws(con, workspace)],
+        {"id": str, "name": str, "note": str, "n_rows": "int64", "deleted_at": "datetime64[us]", "deleted_by": str})
+    df["purge_after"] = pd.to_datetime(df["deleted_at"]) + timedelta(days=RETENTION_DAYS)
+    return df
+
+
+def dataset_info(con, dataset_id: str, workspace: str | None = None) -> dict | None:
+    """name, note, n_rows, created_at/by, deleted_at/by of a dataset of the workspace (deleted or
+    not); None when the workspace has no dataset with this id."""
+    rows = userdb.wrap(con).rows(
+        "SELECT name, note, n_rows, created_at, created_by, deleted_at, deleted_by FROM datasets "
+        "WHERE id = ? AND workspace = ?", [str(dataset_id), _ws(con, workspace)])
+    if not rows:
+        return None
+    return dict(zip(("name", "note", "n_rows", "created_at", "created_by", "deleted_at", "deleted_by"), rows[0]))
+
+
+def _live(con, dataset_id: str, workspace: str | None) -> bool:
+    info = dataset_info(con, dataset_id, workspace)
+    return info is not None and info["deleted_at"] is None
+
+
+def get_runs(con, dataset_id: str, workspace: str | None = None) -> pd.DataFrame:
+    """A live dataset's runs; empty for an id the workspace does not have (or has in its trash)."""
+    return userdb.wrap(con).frame(
+        "SELECT r.run_name, r.n_params, r.n_tokens, r.compute_flops, r.loss FROM runs r "
+        "JOIN datasets d ON d.id = r.dataset_id WHERE r.dataset_id = ? AND d.workspace = ? AND d.deleted_at IS NULL "
+        "ORDER BY r.row_no", [str(dataset_id), _ws(con, workspace)],
+        {"run_name": str, "n_params": float, "n_tokens": float, "compute_flops": float, "loss": float})
+
+
+def get_table(con, dataset_id: str, workspace: str | None = None) -> pd.DataFrame:
+    """Every numeric column of an upload, in its original order (empty as get_runs)."""
+    long = userdb.wrap(con).frame(
+        "SELECT c.row_no, c.col_no, c.col, c.value FROM cells c JOIN datasets d ON d.id = c.dataset_id "
+        "WHERE c.dataset_id = ? AND d.workspace = ? AND d.deleted_at IS NULL ORDER BY c.col_no, c.row_no",
+        [str(dataset_id), _ws(con, workspace)])
     if long.empty:
         return pd.DataFrame()
+    long["value"] = long["value"].astype(float)
     order = list(dict.fromkeys(long["col"]))
     return long.pivot(index="row_no", columns="col", values="value")[order].reset_index(drop=True)
 
 
-def dataset_name(con, dataset_id: str) -> str | None:
-    cur = con.cursor()
-    try:
-        row = cur.execute("SELECT name FROM datasets WHERE id = ?", [dataset_id]).fetchone()
-        return row[0] if row else None
-    finally:
-        cur.close()
+def dataset_name(con, dataset_id: str, workspace: str | None = None) -> str | None:
+    info = dataset_info(con, dataset_id, workspace)
+    return info["name"] if info else None
 
+
+def dataset_param_convention(con, dataset_id: str, workspace: str | None = None) -> str:
+    """What a stored dataset's parameter column counts ('total', 'non-embedding', 'active (MoE)'),
+    as chosen at import; '' when the import did not say."""
+    rows = userdb.wrap(con).rows("SELECT source_columns FROM datasets WHERE id = ? AND workspace = ?",
+                                 [str(dataset_id), _ws(con, workspace)])
+    try:
+        return str(json.loads(rows[0][0] or "{}").get("units", {}).get("parameters", "")) if rows else ""
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _update(con, sql: str, params: list) -> bool:
+    return bool(userdb.wrap(con).rows(sql, params))
+
+
+def rename_dataset(con, workspace: str, dataset_id: str, name: str | None = None, note: str | None = None) -> bool:
+    """Rename and/or annotate a live dataset of the workspace; False when it has none with this id."""
+    if not _live(con, dataset_id, workspace):
+        return False
+    if name is not None and name.strip():
+        _update(con, "UPDATE datasets SET name = ? WHERE id = ? AND workspace = ? RETURNING id",
+                [name.strip()[:200], dataset_id, workspace])
+    if note is not None:
+        _update(con, "UPDATE datasets SET note = ? WHERE id = ? AND workspace = ? RETURNING id",
+                [note[:2000], dataset_id, workspace])
+    return True
+
+
+def delete_dataset(con, workspace: str, dataset_id: str, user: str = "", now: datetime | None = None) -> bool:
+    """Move a dataset of the workspace to its trash (restorable for RETENTION_DAYS)."""
+    return _update(con, "UPDATE datasets SET deleted_at = ?, deleted_by = ? WHERE id = ? AND workspace = ? "
+                        "AND deleted_at IS NULL RETURNING id", [now or clock(), (user or "")[:200], dataset_id, workspace])
+
+
+def restore_dataset(con, workspace: str, dataset_id: str) -> bool:
+    """Take a dataset out of the workspace's trash (before it is purged)."""
+    return _update(con, "UPDATE datasets SET deleted_at = NULL, deleted_by = '' WHERE id = ? AND workspace = ? "
+                        "AND deleted_at IS NOT NULL RETURNING id", [dataset_id, workspace])
+
+
+def purge_trash(con, now: datetime | None = None) -> int:
+    """Remove for good every dataset deleted more than RETENTION_DAYS ago (all workspaces), each in
+    one transaction; returns how many."""
+    db = userdb.wrap(con)
+    cutoff = (now or clock()) - timedelta(days=RETENTION_DAYS)
+    ids = [r[0] for r in db.rows("SELECT id FROM datasets WHERE deleted_at IS NOT NULL AND deleted_at < ?",
+                                 [cutoff])]
+    for ds in ids:
+        with db.transaction() as tx:
+            tx.rows("DELETE FROM runs WHERE dataset_id = ?", [ds])
+            tx.rows("DELETE FROM cells WHERE dataset_id = ?", [ds])
+            tx.rows("DELETE FROM datasets WHERE id = ?", [ds])
+    return len(ids)
 
 
 if __name__ == "__main__":
@@ -436,17 +604,3 @@ if __name__ == "__main__":
         n_laws = _con.execute("SELECT count(*) FROM laws").fetchone()[0]
         n_src = _con.execute("SELECT count(*) FROM sources").fetchone()[0]
     print(f"published store ready: {path} ({n_laws} laws from {n_src} papers)")
-
-
-def dataset_param_convention(con, dataset_id: str) -> str:
-    """What a stored dataset's parameter column counts ('total', 'non-embedding', 'active (MoE)'),
-    as chosen at import; '' when the import did not say."""
-    cur = con.cursor()
-    try:
-        row = cur.execute("SELECT source_columns FROM datasets WHERE id = ?", [dataset_id]).fetchone()
-    finally:
-        cur.close()
-    try:
-        return str(json.loads(row[0] or "{}").get("units", {}).get("parameters", "")) if row else ""
-    except (ValueError, AttributeError):
-        return ""

@@ -2,7 +2,9 @@
 primitives (law slug, dataset id, floats, seed). Pages call these; the maths is in lib."""
 from __future__ import annotations
 
+import functools
 import math
+import time
 
 import numpy as np
 import streamlit as st
@@ -21,19 +23,148 @@ def published_con():
 
 
 @st.cache_resource
-def _user_con():
-    return store.shared_connection("user")
+def _user_db():
+    db = store.shared_user_db()
+    store.purge_trash(db)                   # at start: datasets deleted more than 30 days ago go for good
+    return db
+
+
+_purged = [0.0]
 
 
 def user_con():
-    """The user store; a plain message (not a traceback) when another process holds its lock."""
+    """The user store (a userdb back end: DuckDB, or PostgreSQL with SCALING_EXPLORER_DATABASE_URL);
+    a plain message (not a traceback) when another process holds the DuckDB file's lock or the
+    database cannot be reached. Purges the trash lazily, at most once an hour per process."""
     import duckdb
     try:
-        return _user_con()
+        db = _user_db()
     except duckdb.IOException as e:
         st.error(f"The user store {store.user_path()} is locked by another process ({str(e).splitlines()[0][:160]}). "
-                 "Run one server per store folder (set SCALING_EXPLORER_VAR to give each its own), then reload.")
+                 "Run one server per store folder (set SCALING_EXPLORER_VAR to give each its own), or point every "
+                 "process at one PostgreSQL with SCALING_EXPLORER_DATABASE_URL, then reload.")
         st.stop()
+    except Exception as e:  # psycopg.OperationalError and kin: the database is down or refuses us
+        if type(e).__module__.split(".")[0] != "psycopg":
+            raise
+        st.error(f"The user database cannot be reached ({type(e).__name__}: {str(e).splitlines()[0][:160]}). "
+                 "Check SCALING_EXPLORER_DATABASE_URL and the server, then reload.")
+        st.stop()
+    if time.monotonic() - _purged[0] > 3600:
+        _purged[0] = time.monotonic()
+        store.purge_trash(db)
+    return db
+
+
+# ---- workspaces and the signed-in user ---------------------------------------------------------
+
+def workspace() -> str:
+    """The session's workspace: the link's ws= when the store knows it (then kept in the session,
+    since page switches drop query parameters), else the one the session already has, else the
+    default workspace. An unknown or malformed ws= is noted for widgets.guard to say so."""
+    ss = st.session_state
+    raw = st.query_params.get("ws")
+    if not raw or raw == ss.get("ws"):
+        return ss.get("ws", store.DEFAULT_WS)
+    if store.workspace_exists(user_con(), raw):
+        ss["ws"] = raw
+        return raw
+    ss["ws.unknown"] = raw
+    return ss.get("ws", store.DEFAULT_WS)
+
+
+def auth_configured() -> bool:
+    """True when the deployer configured Streamlit's OIDC sign-in ([auth] in .streamlit/secrets.toml)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:   # no secrets file at all
+        return False
+
+
+def signed_in() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except (AttributeError, KeyError):     # no user info at all (a bare or test run): not signed in
+        return False
+
+
+def current_user() -> str:
+    """Who is signed in (e-mail, else the subject), '' without sign-in."""
+    if not auth_configured():
+        return ""
+    if not signed_in():
+        return ""
+    return str(st.user.get("email") or st.user.get("sub") or "")
+
+
+def user_scope():
+    """The store handle imports go through: bound to this session's workspace and user."""
+    return store.scoped(user_con(), workspace(), current_user())
+
+
+def create_workspace() -> str:
+    ws = store.new_workspace(user_con(), user=current_user())
+    st.session_state["ws"] = ws
+    st.query_params["ws"] = ws
+    return ws
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def _live_ids(ws: str) -> frozenset:
+    return frozenset(store.list_datasets(user_con(), ws)["id"])
+
+
+def changed() -> None:
+    """Call after an import, rename, delete or restore: the pickers and guards read afresh."""
+    _live_ids.clear()
+
+
+def owns(ds: str) -> bool:
+    """Is ds the demo or a live dataset of this session's workspace?"""
+    if ds == DEMO_ID:
+        return True
+    ws = workspace()
+    if ds in _live_ids(ws):
+        return True
+    info = store.dataset_info(user_con(), ds, ws)      # imported by another process since the last look
+    return info is not None and info["deleted_at"] is None
+
+
+def _own(ds: str) -> None:
+    if not owns(str(ds)):
+        st.error(f"Dataset {str(ds)[:40]!r} is not in this workspace (or is in its trash). Open it with the link "
+                 "of the workspace it belongs to.")
+        st.stop()
+
+
+def _ds_scoped(fn):
+    """Check the dataset (first argument) belongs to the session's workspace before the cache is
+    consulted: cached results are keyed by dataset id, not by workspace."""
+    @functools.wraps(fn)
+    def wrapper(ds, *args, **kwargs):
+        _own(ds)
+        return fn(ds, *args, **kwargs)
+    return wrapper
+
+
+def _slugs(a):
+    if isinstance(a, str):
+        if a.startswith(FIT_PREFIX):
+            yield a[len(FIT_PREFIX):].rsplit(":", 1)[0]
+    elif isinstance(a, (tuple, list)):
+        for x in a:
+            yield from _slugs(x)
+
+
+def _slug_scoped(fn):
+    """As _ds_scoped, for functions taking law slugs: a 'fit:<dataset>:<form>' slug is checked."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for a in (*args, *kwargs.values()):
+            for ds in _slugs(a):
+                _own(ds)
+        return fn(*args, **kwargs)
+    return wrapper
 
 
 def pub_cursor():
@@ -88,6 +219,7 @@ def fitted_slug(ds: str, model: str) -> str:
     return f"{FIT_PREFIX}{ds}:{model}"
 
 
+@_slug_scoped
 def law(slug: str) -> Law:
     """A published law by slug, or a law fitted to a stored dataset ('fit:<dataset>:<form>')."""
     if slug.startswith(FIT_PREFIX):
@@ -101,16 +233,19 @@ def law(slug: str) -> Law:
     return published_laws()[slug]
 
 
+@_slug_scoped
 @st.cache_data(show_spinner=False, max_entries=512)
 def frontier(slug: str, log_c_lo: float, log_c_hi: float, U: float = math.inf, n: int = 60) -> dict:
     return planning.frontier(law(slug), np.logspace(log_c_lo, log_c_hi, n), U)
 
 
+@_slug_scoped
 @st.cache_data(show_spinner=False, max_entries=512)
 def isoflop(slug: str, C: float, U: float = math.inf) -> dict:
     return allocation.isoflop_curve(law(slug), C, U)
 
 
+@_slug_scoped
 @st.cache_data(show_spinner=False, max_entries=256)
 def plan(slug: str, C: float, U: float, inference_tokens: float, fixed_N: float | None,
          hardware: tuple | None) -> planning.Plan:
@@ -119,6 +254,7 @@ def plan(slug: str, C: float, U: float, inference_tokens: float, fixed_N: float 
                          planning.Hardware(*hardware) if hardware else None)
 
 
+@_slug_scoped
 @st.cache_data(show_spinner=False, max_entries=256)
 def compare(slugs: tuple[str, ...], C: float, U: float, convention: str) -> list[dict]:
     return planning.compare([law(s) for s in slugs], C, U, convention)
@@ -146,6 +282,7 @@ def schedule_curves(*args):
     return compute(*args)
 
 
+@_slug_scoped
 @st.cache_data(show_spinner=False)
 def precision_optimum(slug: str, C: float) -> tuple[float, float, float]:
     return allocation.optimal_precision(law(slug), C)
@@ -154,29 +291,49 @@ def precision_optimum(slug: str, C: float) -> tuple[float, float, float]:
 # ---- runs and fits -------------------------------------------------------------------------
 
 def dataset_ids() -> list[str]:
-    return [DEMO_ID] + list(store.list_datasets(user_con())["id"])
+    """The demo and the live datasets of this session's workspace (its pickers list these only)."""
+    return [DEMO_ID] + list(store.list_datasets(user_con(), workspace())["id"])
+
+
+def workspace_datasets():
+    """The live datasets of this session's workspace (id, name, note, rows, created), newest first."""
+    return store.list_datasets(user_con(), workspace())
+
+
+_LABELS: dict[str, str] = {}
 
 
 def dataset_label(ds: str) -> str:
     if ds == DEMO_ID:
         return f"Demo: synthetic runs from {DEMO_LAW} with 1% noise (seed 0)"
-    return f"{store.dataset_name(user_con(), ds) or '?'} ({ds})"
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    if get_script_run_ctx() is None:    # a widget's format_func called outside any session (AppTest reading
+        return _LABELS.get(ds, f"? ({ds})")   # a value): the label this process last drew for it
+    if not owns(ds):                    # e.g. the select's previous value, just deleted: name nothing
+        return f"? ({ds})"
+    _LABELS[ds] = label = f"{store.dataset_name(user_con(), ds, workspace()) or '?'} ({ds})"
+    return label
 
 
+@_ds_scoped
 def dataset_param_convention(ds: str) -> str:
     """What the dataset's N counts, as a lib.laws.PARAM_COUNTS key ('' when not stated)."""
     if ds == DEMO_ID:
         return "total"
-    conv = store.dataset_param_convention(user_con(), ds)
+    conv = store.dataset_param_convention(user_con(), ds, workspace())
     return {"total": "total", "non-embedding": "non-embedding", "active (MoE)": "active"}.get(conv, "")
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def runs(ds: str):
+    return _runs(workspace(), ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _runs(ws: str, ds: str):
     if ds == DEMO_ID:
         from ..demo import demo_runs
         return demo_runs(published_laws()[DEMO_LAW])
-    return store.get_runs(user_con(), ds)
+    return store.get_runs(user_con(), ds, ws)
 
 
 def has_runs(ds: str) -> bool:
@@ -184,14 +341,19 @@ def has_runs(ds: str) -> bool:
     return len(runs(ds)) > 0
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def table(ds: str):
     """Every numeric column of the dataset (the demo's are its run columns)."""
+    return _table(workspace(), ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _table(ws: str, ds: str):
     if ds == DEMO_ID:
-        return runs(ds).drop(columns=["run_name"])
-    return store.get_table(user_con(), ds)
+        return _runs(ws, ds).drop(columns=["run_name"])
+    return store.get_table(user_con(), ds, ws)
 
 
+@_ds_scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def fit_data(ds: str, mode: str = "all", how: str = "final"):
     """The rows a dataset is fitted on (lib.sweeps.prepare): loss curves reduced per run (``how``),
@@ -208,6 +370,7 @@ def _fit_inputs(ds: str, model: str, mode: str, how: str):
     return d, {k: X[k] for k in FIT_FORMS[model].inputs}, d.rows["loss"].to_numpy()
 
 
+@_ds_scoped
 @st.cache_data(show_spinner=False, max_entries=256)
 def fit(ds: str, model: str, loss: str = "huber", mode: str = "all", how: str = "final"):
     """Fit a form to a dataset's runs: symmetric Huber (the default) or the frontier loss, on the
@@ -217,6 +380,7 @@ def fit(ds: str, model: str, loss: str = "huber", mode: str = "all", how: str = 
     return fit_form(model, X, y, loss="frontier" if d.loss == "frontier" else loss)
 
 
+@_ds_scoped
 def fitted_law(ds: str, model: str, loss: str = "huber", mode: str = "all", how: str = "final") -> Law:
     """The Law of fit(ds, model, loss, mode, how), with the fitted rows' domain and the settings
     in its provenance (law('fit:<ds>:<form>') is the default: symmetric fit on all runs)."""
@@ -230,6 +394,7 @@ def fitted_law(ds: str, model: str, loss: str = "huber", mode: str = "all", how:
                     params_counted=dataset_param_convention(ds), settings=settings)
 
 
+@_ds_scoped
 @st.cache_data(show_spinner=False, max_entries=256)
 def fit_columns(ds: str, model: str, cols: tuple[str, ...], lam: float):
     """Fit any form to chosen columns: one column per input, then the target. For the
@@ -246,6 +411,7 @@ def fit_columns(ds: str, model: str, cols: tuple[str, ...], lam: float):
     return fit_form(model, X, t[cols[-1]].to_numpy()), X
 
 
+@_ds_scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def backtest(ds: str, models: tuple[str, ...], holdout: float, mode: str = "all", how: str = "final",
              losses: tuple[str, ...] = ("huber",)):
@@ -261,6 +427,7 @@ def _boot_cache() -> dict:
     return {}
 
 
+@_ds_scoped
 def bootstrap(ds: str, model: str, n: int, seed: int, loss: str = "huber", mode: str = "all", how: str = "final"):
     """Bootstrap with a progress bar; results are kept for every session on this server. When a
     run contributes several rows (checkpoints), whole runs are resampled (groups=)."""
@@ -293,6 +460,7 @@ def _bootstrap_curves(ds, model, n_boot, seed, log_c_lo, log_c_hi, n, fit_opts=(
     return band(np.array([s["loss"] for s in samples])), band(np.array([s["N"] for s in samples]))
 
 
+@_ds_scoped
 def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: float, log_c_hi: float, n: int = 60,
                      fit_opts: tuple[str, ...] = ()):
     """95% bands of the frontier loss and of N*(C) over a bootstrap's resamples. The bootstrap
@@ -309,6 +477,7 @@ def _frontier_band(ds, model, n_boot, seed, C, U):
     return {q: band(np.array([o[q][0] for o in outs])) for q in ("N", "D", "loss")}
 
 
+@_slug_scoped
 def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.inf) -> dict:
     """95% bootstrap intervals of N*, D*, loss at one budget for a fitted law (cached per budget,
     not recomputed on every rerun)."""
@@ -322,6 +491,7 @@ def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.i
 HYPER_STEPLAW = ("li2025-steplaw-lr", "li2025-steplaw-batchsize-tool")
 
 
+@_slug_scoped
 @st.cache_data(show_spinner=False, max_entries=128)
 def run_config(slug: str, C: float, U: float, hyper: str, seq_len: int, schedule: str, rule: str):
     """lib.runconfig.run_config for the compute-optimal plan of (law, C, U), cached by primitives."""
@@ -341,6 +511,7 @@ def memory_report(n_params: float, n_layers: int, d_model: int, n_heads: int, se
                       price, batch_sequences)
 
 
+@_slug_scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def sweep_designs(slug: str, small_budget: float, target_C: float, noise: float, seed: int, U: float = math.inf):
     from ..sweep_design import compare_designs

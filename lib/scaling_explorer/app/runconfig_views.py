@@ -16,6 +16,9 @@ from ..state import Field
 from ..units import fmt_num, fmt_sci, human
 from . import cache, widgets
 
+HYPER_SHORT = {"deepseek2024-lr-batch": "DeepSeek LLM (2024)", "li2025-steplaw": "Step Law (2025)"}
+PRECISION_SHORT = {"mixed": "bf16/fp16 mixed", "fp32": "fp32"}
+
 # URL-bound inputs of the section (appended to the planner's FIELDS). Defaults are settings, not
 # published numbers, except seq = 4096 (DeepSeek LLM Table 2's sequence length, as read in
 # tests/test_worked_examples.py).
@@ -40,7 +43,8 @@ def config(p: Plan, v: dict, K: dict):
     """Part 1: shape, batch, LR, steps and schedule for the plan, with the config's own loss."""
     c = st.columns(4)
     c[0].number_input("Sequence length", 128, 1_048_576, step=512, key=K["seq"])
-    c[1].selectbox("Hyperparameter law", FIELDS[1].choices, key=K["hp"], format_func=HYPER_LAWS.get)
+    c[1].selectbox("Hyperparameter law", FIELDS[1].choices, key=K["hp"], format_func=lambda k: HYPER_SHORT.get(k, HYPER_LAWS[k]),
+                   help="\n\n".join(f"**{HYPER_SHORT[k]}**: {t}" for k, t in HYPER_LAWS.items()))
     c[2].selectbox("Shape rule", FIELDS[2].choices, key=K["shape"], help="\n\n".join(
         f"**{k}**: {t}" for k, t in SHAPE_RULES.items()))
     c[3].selectbox("LR schedule", SCHEDULES, key=K["sched"])
@@ -52,8 +56,13 @@ def config(p: Plan, v: dict, K: dict):
     m[2].metric("Config parameters", human(rc.params["law_N"]), delta=f"{rc.params['vs_N_star']:+.2%} vs N*",
                 delta_color="off", help=f"In the law's convention ({rc.params['law_convention'] or 'not stated'}). "
                 f"Total {human(rc.params['total'])}, non-embedding {human(rc.params['non_embedding'])}.")
+    cost = rc.loss_cost
     m[3].metric("Predicted loss (config)", "n/a" if rc.loss_config is None else fmt_num(rc.loss_config, "loss"),
-                delta=None if rc.loss_cost is None else f"{rc.loss_cost:+.5f} vs N*", delta_color="inverse")
+                delta=None if cost is None else "≈ 0 vs N*" if abs(cost) < 5e-6 else
+                f"{cost:+.4f} vs N*" if abs(cost) >= 1e-3 else f"{cost:+.1e} vs N*",
+                delta_color="off" if cost is None or abs(cost) < 5e-6 else "inverse",
+                delta_arrow="off" if cost is not None and abs(cost) < 5e-6 else "auto",
+                help="The law's loss at this exact N and D = C/(6N), and what it costs against N*'s.")
     m[4].metric("Global batch", f"{rc.batch_sequences} × {rc.seq_len}", help=f"{human(rc.batch_tokens)} tokens")
     m[5].metric("Peak LR", f"{rc.lr:.3g}")
     m[6].metric("Steps", f"{rc.steps:,}", help=f"{human(rc.tokens)} tokens = steps × batch tokens")
@@ -73,7 +82,8 @@ def memory(rc, v: dict, K: dict, gpus: dict, hardware: tuple) -> dict:
     c[0].selectbox("Sharding", SHARDINGS, key=K["shard"])
     c[1].number_input("Tensor parallel", 1, 64, key=K["tp"])
     c[2].number_input("Pipeline parallel", 1, 512, key=K["pp"])
-    c[3].selectbox("Precision", tuple(PRECISIONS), key=K["prec"], format_func=PRECISION_LABELS.get)
+    c[3].selectbox("Precision", tuple(PRECISIONS), key=K["prec"], format_func=lambda k: PRECISION_SHORT.get(k, k),
+                   help="\n\n".join(f"**{PRECISION_SHORT.get(k, k)}**: {t}" for k, t in PRECISION_LABELS.items()))
     c[4].selectbox("Activation recomputation", RECOMPUTE, key=K["recomp"])
     c = st.columns(2)
     c[0].number_input("Micro-batch (sequences)", 1, 1024, key=K["mbs"])
@@ -131,9 +141,18 @@ def sweep(p: Plan, v: dict, K: dict, U: float) -> list[dict]:
                 f"N*), {base['runs']} runs. Refitted with Approach 2 over 400 seeded simulations (seed 0): 95% of the "
                 f"N* extrapolated to {fmt_sci(p.C)} fall in {human(base['N* low'])}–{human(base['N* high'])} "
                 f"(×{base['N* interval (×)']:.2f}), the loss in {base['loss low']:.3f}–{base['loss high']:.3f}.")
-    st.dataframe(pd.DataFrame(rows), hide_index=True,
-                 column_config={k: st.column_config.NumberColumn(format="%.3e") for k in
-                                ("smallest C", "largest C", "runs compute", "N* low", "N* high")})
+    # the answer first; compute columns as text (a float ≥ 2^53 is an error cell in st.dataframe)
+    table = pd.DataFrame(rows)[["design", "N* interval (×)", "loss interval", "N* low", "N* high", "loss low",
+                                "loss high", "budgets", "runs", "smallest C", "largest C", "runs compute",
+                                "failed refits"]]
+    st.dataframe(table.style.format({k: fmt_sci for k in ("smallest C", "largest C", "runs compute")}),
+                 hide_index=True, column_config={
+                     "design": st.column_config.TextColumn(pinned=True),
+                     "N* interval (×)": st.column_config.NumberColumn(format="%.2f", help="N* high / N* low"),
+                     "loss interval": st.column_config.NumberColumn(format="%.4f", help="loss high − loss low"),
+                     **{k: st.column_config.NumberColumn(format="%.3e") for k in ("N* low", "N* high")},
+                     **{k: st.column_config.NumberColumn(format="%.3f") for k in ("loss low", "loss high")},
+                     **{k: st.column_config.TextColumn() for k in ("smallest C", "largest C", "runs compute")}})
     return rows
 
 

@@ -34,13 +34,14 @@ def _do_import(data: bytes, filename: str, ds_key: str, cols_key: str, fixes: li
     ss = st.session_state
     try:
         mapping = _mapping()
-        res = ingest.import_csv(cache.user_con(), data, mapping, ss.get("imp.name") or filename, ss.get("imp.note", ""),
+        res = ingest.import_csv(cache.user_scope(), data, mapping, ss.get("imp.name") or filename, ss.get("imp.note", ""),
                                 compute_unit=ss.get("imp.cunit", "FLOPs"), param_convention=ss.get("imp.pconv", "total"),
                                 fixes=fixes, check=True)
     except ingest.IngestError as e:
         ss["imp.error"] = str(e)
         return
     ss.pop("imp.error", None)
+    cache.changed()
     ss[ds_key] = res.dataset_id
     ss[cols_key] = []
     what = "runs" if mapping is not None else "rows (columns only: fit them below with any law form)"
@@ -133,8 +134,9 @@ def fetch_registered(entry_id: str):
     if entry_id not in reg:
         return None, f"Unknown dataset {entry_id!r}; nothing was fetched."
     try:
-        return registry.fetch_and_import(reg[entry_id], cache.user_con(),
-                                         os.environ.get("SCALING_EXPLORER_MIRROR")), None
+        res = registry.fetch_and_import(reg[entry_id], cache.user_scope(), os.environ.get("SCALING_EXPLORER_MIRROR"))
+        cache.changed()
+        return res, None
     except (registry.RegistryError, ingest.IngestError) as e:
         return None, str(e)
 

@@ -23,6 +23,26 @@ def require_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    guard()
+
+
+def guard() -> None:
+    """Every page, in one place: when the deployer configured Streamlit's OpenID Connect sign-in
+    ([auth] in .streamlit/secrets.toml), nobody gets further than a sign-in button until signed in;
+    without it nothing changes. Then the session's workspace is read from the link (ws=), with a
+    notice when the link names no workspace this server knows."""
+    from . import cache
+    if cache.auth_configured() and not cache.signed_in():
+        st.title("Scaling Explorer")
+        st.info("This server asks you to sign in first.")
+        st.button("Sign in", type="primary", on_click=st.login)
+        st.stop()
+    cache.workspace()
+    bad = st.session_state.pop("ws.unknown", None)
+    if bad:
+        st.warning("This link names a workspace that does not exist on this server (mistyped or cut short?). "
+                   "Showing the default workspace instead; ask whoever shared the link for the full address.",
+                   icon="⚠️")
 
 
 def wkey(page: str, f: Field) -> str:
