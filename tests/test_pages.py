@@ -398,3 +398,24 @@ def test_planner_compares_in_a_chosen_convention_and_labels_the_rest():
     deepseek = side[side["law"].str.startswith("DeepSeek")].iloc[0]
     assert deepseek["convention"].startswith("not converted")
     assert any("exactly 1e23 FLOPs" in c.value for c in at.caption)
+
+
+def test_a_stored_dataset_with_a_unit_mistake_never_raises_in_a_page():
+    """Old main: runs with compute in PF-days stored as FLOPs (C 0.0017-4, D ~1e-11) made /fit?ds=<id> and
+    the planner's Kaplan fit raise OverflowError for everyone who opened the link."""
+    from scaling_explorer import store
+    N = np.repeat(np.logspace(7, 9.5, 6), 3)
+    D = N * np.tile([10.0, 20.0, 40.0], 6)
+    C = 6 * N * D / 8.64e19                     # PF-days, stored as if FLOPs (the old importer accepted it)
+    L = 1.8 + 480 / N ** 0.35 + 2100 / D ** 0.37
+    runs = pd.DataFrame({"run_name": [f"r{i}" for i in range(N.size)], "n_params": N, "n_tokens": C / (6 * N),
+                         "compute_flops": C, "loss": L})
+    with store.connect_user() as con:
+        ds = store.import_runs(con, runs, "pf-days read as flops").dataset_id
+    fit = run_page("fit", ds=ds, forms="chinchilla,kaplan_nd")
+    assert not fit.exception
+    for form in ("kaplan_nd", "chinchilla"):
+        at = run_page("planner", law=f"fit:{ds}:{form}", C="1e22")
+        assert not at.exception
+        shown = [e.value for e in at.error] + [m.value for m in at.metric]
+        assert shown, "the page says something: a plan or a plain error"
