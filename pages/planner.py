@@ -134,8 +134,9 @@ side = pd.DataFrame(cache.compare(tuple(dict.fromkeys((law.slug,) + tuple(v["cmp
 st.plotly_chart(figures.comparison_figure(side), key="compare", config=exports.chart_config("compare"))
 st.dataframe(dash_columns(side[["law", "N*", "D*", "D*/N*", "loss", "convention", "paper", "locator"]],
                           {"D*/N*": "float", "loss": "loss"}), hide_index=True, column_config=widgets.law_table_config())
-st.caption(f"In {conventions.CHOICES[v['conv']]}. Every row spends exactly {fmt_sci(C)} FLOPs in that convention. "
-           "Losses come from different datasets and tokenizers: compare their shape, not their values.")
+st.caption(f"In {conventions.CHOICES[v['conv']]}. Every row spends exactly {fmt_sci(C)} FLOPs in that convention"
+           + (f"; converted rows use {conventions.PEARCE_SONG}" if v["conv"] != "published" else "")
+           + ". Losses come from different datasets and tokenizers: compare their shape, not their values.")
 rc = runconfig_views.section(p, v, K, gpus, hardware, U)
 exports.export_row({**p.to_dict(), "run_config": rc,
                     "bootstrap": {"resamples": int(v["boot"]), "seed": int(v["seed"])} if fitted else None,

@@ -273,7 +273,9 @@ def compare(laws: list[Law], C: float, U: float = math.inf, convention: str = "p
             shown, how = N_law, f"not converted: {own}"
         else:
             shown, D, loss, c_law = _converted_optimum(law, C, U, conv[0])
-            how = own if not conv[1] else f"{own} → {conventions.CHOICES[convention].split(',')[0]} ({conv[1]})"
+            # the short name of the conversion in the row; its formula and source in the caption (CHOICES, PEARCE_SONG)
+            how = own if not conv[1] else f"{own} → {conventions.CHOICES[convention].split(',')[0]} " \
+                                          f"({conv[1].split(',')[0]})"
         tag = " (derived)" if law.frontier == "derived" else ""
         if law.frontier != "derived" and law.form == "allocation_power" and law.p["k_D"] > 0:
             tag = f" ({'D' if law.allocate_from == 'D' else 'N'}* rule; other from budget)"
