@@ -1,7 +1,8 @@
 # Two commands for a fresh machine:
 #   make run   - set up .venv, build the published store from data/, serve on http://localhost:8501
 #   make test  - set up .venv (with test tools) and run the whole test suite
-#   make serve - like run, but on every interface for a team: PORT=8501, optional BASE_PATH=explorer
+#   make serve - like run, but on every interface for a team: PORT=8501, optional BASE_PATH=explorer;
+#                with SCALING_EXPLORER_DATABASE_URL=postgresql://… set, the user store is that database
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -36,6 +37,7 @@ test: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/fit_speed.py
 	$(BIN)/python bench/app_latency.py
+	$(BIN)/python bench/two_process.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -26,39 +26,50 @@ def shared_db(postgres_url):
     return fresh_postgres_db(postgres_url)
 
 
+def _start_server(db_url: str, var, log):
+    port = _free_port()
+    env = dict(os.environ, SCALING_EXPLORER_VAR=str(var), SCALING_EXPLORER_DATABASE_URL=db_url)
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait_healthy(proc, base, log):
+    deadline = time.monotonic() + 90
+    while not _healthy(base + "/_stcore/health"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"streamlit at {base} did not start; stderr:\n{log.read_text(errors='replace')}",
+                        pytrace=False)
+        time.sleep(0.25)
+
+
+def _stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def two_servers(shared_db, tmp_path_factory):
     """Two servers, each with its own var/ (published store) and the same SCALING_EXPLORER_DATABASE_URL."""
     _require_browser()
-    procs, bases = [], []
+    started = []
     try:
         for i in range(2):
-            port = _free_port()
-            env = dict(os.environ, SCALING_EXPLORER_VAR=str(tmp_path_factory.mktemp(f"var{i}")),
-                       SCALING_EXPLORER_DATABASE_URL=shared_db)
             log = tmp_path_factory.mktemp(f"log{i}") / "stderr.log"
-            with open(log, "wb") as err:
-                procs.append((subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-                     "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err), log))
-            bases.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 90
-        for (proc, log), base in zip(procs, bases):
-            while not _healthy(base + "/_stcore/health"):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit at {base} did not start; stderr:\n{log.read_text(errors='replace')}",
-                                pytrace=False)
-                time.sleep(0.25)
-        yield bases
+            started.append((*_start_server(shared_db, tmp_path_factory.mktemp(f"var{i}"), log), log))
+        for proc, base, log in started:
+            _wait_healthy(proc, base, log)
+        yield [base for _, base, _ in started]
     finally:
-        for proc, _ in procs:
-            proc.terminate()
-        for proc, _ in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        for proc, _, _ in started:
+            _stop(proc)
 
 
 def _csv(tmp_path, k: int, n: int = 12):
@@ -197,10 +208,59 @@ def test_process_killed_mid_import_leaves_nothing_half_written(shared_db):
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     deadline = time.monotonic() + 30                 # the server notices the dropped connection and rolls back
-    while db.rows("SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' "
-                  "OR (state = 'active' AND query LIKE 'COPY%')")[0][0] and time.monotonic() < deadline:
+    while db.rows("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND pid <> pg_backend_pid() AND state <> 'idle'")[0][0] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert store.store_checksum(db) == before
     assert db.rows("SELECT count(*) FROM datasets WHERE name = 'never lands'")[0][0] == 0
     assert db.rows("SELECT count(*) FROM runs WHERE dataset_id = 'deadbeefdeadbeef'")[0][0] == 0
+    db.close()
+
+
+def test_server_killed_mid_import_leaves_nothing_half_written(shared_db, tmp_path):
+    """A real server: a browser uploads 200,000 runs and presses Import; when the server's COPY into
+    PostgreSQL is under way the server process is SIGKILLed. Nothing of that upload is in the database,
+    which is otherwise as it was."""
+    from playwright.sync_api import sync_playwright
+
+    from scaling_explorer import store
+    db = store.open_user_db(shared_db)
+    proc, base = _start_server(shared_db, tmp_path / "var", tmp_path / "stderr.log")
+    try:
+        _wait_healthy(proc, base, tmp_path / "stderr.log")
+        n = 200_000
+        N = np.logspace(7, 10, n)
+        D = 20 * N
+        big = tmp_path / "big_sweep.csv"
+        pd_rows = ["name,params,tokens,loss"] + [f"r{i},{a:.9g},{b:.9g},{1.8 + 480 / a ** 0.35 + 2100 / b ** 0.37:.9f}"
+                                                  for i, (a, b) in enumerate(zip(N, D))]
+        big.write_text("\n".join(pd_rows) + "\n")
+        before = store.store_checksum(db)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=_require_browser(), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1800})
+                page.set_default_timeout(120_000)
+                page.goto(base + "/fit")
+                page.get_by_role("heading", name="Fit your runs").wait_for()
+                _upload(page, big)
+                page.get_by_role("button", name="Import").click()
+                deadline = time.monotonic() + 120
+                while not db.rows("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND pid <> pg_backend_pid() AND state = 'active' AND strpos(query, 'COPY') = 1")[0][0]:
+                    assert time.monotonic() < deadline, "the server never started writing"
+                    time.sleep(0.02)
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=30)
+            finally:
+                browser.close()
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
+    deadline = time.monotonic() + 30                 # PostgreSQL sees the dropped connection and rolls back
+    while db.rows("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND pid <> pg_backend_pid() AND state <> 'idle'")[0][0] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert store.store_checksum(db) == before
+    assert db.rows("SELECT count(*) FROM datasets WHERE name = 'big_sweep.csv'")[0][0] == 0
     db.close()

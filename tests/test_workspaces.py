@@ -309,6 +309,14 @@ def test_planner_cannot_use_a_law_fitted_to_another_workspace(two_workspaces):
     assert "bravo-secret-sweep" not in _text(theirs)
 
 
+def test_exported_link_carries_the_workspace_and_the_fitted_dataset(two_workspaces):
+    w = two_workspaces
+    at = _page("planner", ws=w["a"], law=f"fit:{w['da']}:chinchilla")
+    links = [c.value for c in at.code if "law=" in c.value]
+    assert links and all(f"ws={w['a']}" in lk and w["da"] in lk for lk in links)
+    assert at.query_params["ws"] == [w["a"]] or at.query_params["ws"] == w["a"]
+
+
 def test_data_page_lists_only_the_workspace_uploads(two_workspaces):
     w = two_workspaces
     text = _text(_page("data", ws=w["a"], view="datasets"))
@@ -378,3 +386,13 @@ def test_sign_in_when_configured_guards_every_page():
         assert not at.exception, (page, [e.value for e in at.exception])
         assert [b.label for b in at.button] == ["Sign in"], page
         assert not at.dataframe and not at.get("plotly_chart"), page
+
+
+@pytest.mark.parametrize("page", ["laws", "planner", "fit", "families", "data"])
+@pytest.mark.parametrize("ws", ["' OR '1'='1", "default' --", "x" * 5000, "../../etc/passwd", "A" * 32])
+def test_hostile_workspace_links_open_the_default_workspace_with_a_notice(page, ws):
+    before = store.store_checksum(store.shared_user_db())
+    at = _page(page, ws=ws)
+    assert any("does not exist on this server" in m.value for m in at.warning)
+    assert "ws" not in at.query_params
+    assert store.store_checksum(store.shared_user_db()) == before

@@ -70,6 +70,7 @@ def workspace() -> str:
         ss["ws"] = raw
         return raw
     ss["ws.unknown"] = raw
+    del st.query_params["ws"]            # said once; the address bar keeps no unknown workspace
     return ss.get("ws", store.DEFAULT_WS)
 
 

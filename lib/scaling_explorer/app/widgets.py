@@ -112,6 +112,8 @@ def sync_url(page: str, fields: Sequence[Field]) -> dict:
     values = current_values(page, fields)
     want = encode(values, fields)
     have = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    if have.get("ws"):            # the workspace is no page's field: the link keeps it (app.cache.workspace)
+        want["ws"] = have["ws"]
     if want != have:
         st.query_params.from_dict(want)
     return values

@@ -47,10 +47,13 @@ def link(ds: str | None = None) -> str:
 
 
 def panel(ds_key: str) -> None:
-    """The workspace line at the top of the Fit page, with the 'New workspace' button."""
+    """The workspace line at the top of the Fit page, with the 'New workspace' button. Always the same
+    elements (notices go in a container), so the widgets below keep their place and their state."""
     ws = cache.workspace()
     c1, c2 = st.columns([4, 1])
-    if ws == store.DEFAULT_WS:
+    if st.session_state.pop("ws.created", False):
+        c1.success(f"Created a workspace. Its link (bookmark it, share it with your team): {link()}")
+    elif ws == store.DEFAULT_WS:
         c1.caption("Workspace: **default** — uploads here are listed for everyone who opens this server without a "
                    "workspace link. A new workspace keeps your team's uploads apart: only its link opens it.")
     else:
@@ -58,21 +61,20 @@ def panel(ds_key: str) -> None:
                    f"else. Keep it to come back: `{link()}`")
     c2.button("New workspace", key="ws.new", on_click=_create, args=(ds_key,),
               help="Creates a workspace reached only by its unguessable link (192 random bits).")
-    if st.session_state.pop("ws.created", False):
-        st.success(f"Created a workspace. Its link (bookmark it, share it with your team): {link()}")
 
 
 def deleted_link(raw_ds: str, ds_key: str) -> None:
     """A link to a dataset of this workspace that is in its trash: say so, offer the restore."""
+    box = st.container()        # always drawn: the widgets below keep their place
     info = store.dataset_info(cache.user_con(), raw_ds, cache.workspace()) if raw_ds != cache.DEMO_ID else None
     if info is None or info["deleted_at"] is None:
         return
     purge = info["deleted_at"] + timedelta(days=store.RETENTION_DAYS)
     who = f" by {info['deleted_by']}" if info["deleted_by"] else ""
-    st.warning(f"Dataset “{info['name']}” ({raw_ds}) was deleted from this workspace on "
+    box.warning(f"Dataset “{info['name']}” ({raw_ds}) was deleted from this workspace on "
                f"{info['deleted_at']:%Y-%m-%d %H:%M} UTC{who}. It stays in the trash until {purge:%Y-%m-%d}; "
                "restore it to open it again.")
-    st.button("Restore this dataset", key="ws.restore_link", on_click=_restore, args=(raw_ds, ds_key))
+    box.button("Restore this dataset", key="ws.restore_link", on_click=_restore, args=(raw_ds, ds_key))
 
 
 def manage(ds: str, ds_key: str) -> None:
