@@ -111,3 +111,14 @@ def udb(request, tmp_path):
         db = store.open_user_db(fresh_postgres_db(request.getfixturevalue("postgres_url")))
     yield db
     db.close()
+
+
+def run_page(page: str, timeout: float = 120, **params):
+    """Run one page with AppTest, driven by URL parameters, and fail on any exception it shows."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=timeout)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

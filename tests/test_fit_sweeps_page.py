@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, serve_shared
+from conftest import ROOT, run_page, serve_shared
 from scaling_explorer import figures, ingest, registry, store, sweeps
 from scaling_explorer.fitting import FitError, fit
 
@@ -56,12 +56,7 @@ def stored(data: bytes, name: str) -> str:
 
 
 def run_fit(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "fit.py"), default_timeout=180)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page("fit", timeout=180, **params)
 
 
 def texts(at, kind):

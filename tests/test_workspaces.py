@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_page
 from scaling_explorer import ingest, store, userdb
 
 T0 = datetime(2026, 1, 10, 12, 0, 0)
@@ -237,13 +237,7 @@ def test_database_url_picks_the_back_end(monkeypatch, tmp_path, postgres_url):
 # ---- the pages: workspace A cannot reach workspace B -----------------------------------------------
 
 def _page(page: str, **params):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(page, **params)
 
 
 def _text(at) -> str:
