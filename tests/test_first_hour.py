@@ -205,3 +205,34 @@ def test_fit_backtest_cutoff_is_formatted():
     text = " ".join(c.value for c in at.caption)
     assert "FLOPs) and predicts" in text
     assert not re.search(r"\d{12,}", text)
+
+
+# ---- defaults on verified laws --------------------------------------------------------------------
+
+def test_every_page_opens_on_verified_laws_only(laws):
+    home = run_page("laws")
+    assert home.multiselect[0].value and all(laws[s].verified for s in home.multiselect[0].value)
+    planner = run_page("planner")
+    assert laws[planner.selectbox[0].value].verified, planner.selectbox[0].value
+    picked = planner.multiselect[0].value
+    assert picked and all(laws[s].verified for s in picked)
+    fit = run_page("fit")
+    compare = [m for m in fit.multiselect if m.label.startswith("Compare the allocation")][0].value
+    assert compare and all(laws[s].verified for s in compare)
+    assert not [i for at in (home, planner, fit) for i in at.info if "written when the default" in i.value]
+
+
+def test_a_link_written_before_the_default_changed_reopens_the_same_view():
+    # a link shared before 2026-12 (default law: the unrounded Eq. 10, so the link omits it)
+    at = run_page("planner", C="5.76e23")
+    assert at.selectbox[0].value == "hoffmann2022-eq10-unrounded"
+    assert "hoffmann2022-eq10-unrounded" in at.multiselect[0].value
+    assert any("written when the default was hoffmann2022-eq10-unrounded" in i.value for i in at.info)
+    assert not [w for w in at.warning if "link parameters" in w.value]
+    assert qp(at, "law") == "hoffmann2022-eq10-unrounded"      # the address bar now names it
+    old_home = run_page("laws", C="1e22")
+    assert old_home.multiselect[0].value[0] == "hoffmann2022-eq10-unrounded"
+    # a link written now names the law even when it is the default
+    now = run_page("planner")
+    now.select_slider[0].set_value(24.0).run()
+    assert qp(now, "law") == "besiroglu2024-refit" and qp(now, "C") == "1e24"

@@ -28,7 +28,7 @@ def test_laws_page_from_url():
 
 def test_laws_page_hostile_url_opens_with_defaults():
     at = run_page("laws", laws="<script>alert(1)</script>", C="1e99", zzz="1")
-    assert at.multiselect[0].value == ["hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt",
+    assert at.multiselect[0].value == ["besiroglu2024-refit", "hoffmann2022-eq10", "kaplan2020-nopt",
                                        "deepseek2024-alloc"]
     assert at.select_slider[0].value == 27.0
     text = at.warning[0].value

@@ -90,3 +90,34 @@ def test_round_trip_still_holds_for_other_fields():
     enc = encode(vals, FIELDS)
     dec, notices = decode({k: [v] for k, v in enc.items()}, FIELDS)
     assert notices == [] and all(dec[k] == v for k, v in vals.items() if k != "C") and math.isclose(dec["C"], 21.0)
+
+
+# A default that changed (issue 13: defaults on verified laws). Before the change, links omitted
+# law=old because it was the default; they must reopen on it.
+CHANGED = (
+    Field("law", "choice", "new", choices=("old", "new", "other"), label="Law", legacy="old"),
+    Field("C", "log10", 23.0, lo=18.0, hi=27.0, step=0.1),
+)
+
+
+def test_an_old_link_that_omits_a_changed_default_reopens_on_the_old_default_with_an_info_notice():
+    from scaling_explorer.state import Info, info_text
+    values, notices = decode({"C": "1e24"}, CHANGED)
+    assert values == {"law": "old", "C": 24.0}
+    assert len(notices) == 1 and isinstance(notices[0], Info)
+    assert "default was old" in info_text(notices)
+    assert "Some link parameters" not in info_text(notices) and notice_text(notices).count("- ") == 0
+    # the address bar is rewritten to name it, so the link no longer depends on any default
+    assert needs_rewrite({"C": "1e24"}, CHANGED)
+    assert canonical_query({"C": "1e24"}, CHANGED) == {"law": "old", "C": "1e24"}
+
+
+def test_a_bare_link_opens_the_new_default_and_new_links_always_name_the_changed_field():
+    values, notices = decode({}, CHANGED)
+    assert values == {"law": "new", "C": 23.0} and notices == []
+    assert encode({"law": "new", "C": 23.0}, CHANGED) == {}                      # the page itself: no query
+    link = encode({"law": "new", "C": 24.0}, CHANGED)
+    assert link == {"law": "new", "C": "1e24"}                                # names the (new) default
+    assert decode(link, CHANGED)[0] == {"law": "new", "C": 24.0}
+    assert not needs_rewrite(link, CHANGED)
+    assert decode({"law": "other"}, CHANGED)[0]["law"] == "other"             # an explicit law wins

@@ -37,7 +37,11 @@ class Field:
     allow_inf: bool = False    # for log10: a last option "unlimited" (math.inf)
     allow_none: bool = False   # for log10: a first option "none" (-math.inf, i.e. a value of 0)
     allow_empty: bool = False  # for multi: an empty selection is a valid view, written as EMPTY
-
+    # The default this field had before its default changed. Links omit default values, so a link
+    # that names other fields but not this one was written when ``legacy`` was the default: it
+    # reopens on ``legacy`` (with an Info notice). Links written since always name this field
+    # when they name any other (``encode``), so they never depend on the default.
+    legacy: Any = None
 
     def options(self) -> list[float]:
         """The grid a log10 field snaps to (its widget's options)."""
@@ -121,6 +125,10 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
     raise ValueError(f"unknown field kind {f.kind!r}")
 
 
+class Info(str):
+    """A notice that reports how a link was read, not a problem with it (shown as information)."""
+
+
 def _short(v: str) -> str:
     v = str(v)
     return v if len(v) <= 40 else v[:40] + "…"
@@ -162,14 +170,28 @@ def decode(params: Mapping[str, Sequence[str] | str], fields: Sequence[Field]) -
             shown = ", ".join(f"'{_short(v)}'" for v in seq[:5]) + (", …" if len(seq) > 5 else "")
             notices.append(f"'{key}' was given {len(seq)} times ({shown}); using the last one, '{_short(seq[-1])}'.")
         values[key] = _decode_one(by_key[key], seq[-1], notices)
+    if given:
+        for f in fields:
+            if f.legacy is not None and f.key not in given:
+                values[f.key] = f.legacy
+                shown = ", ".join(f.legacy) if f.kind == "multi" else f.legacy
+                notices.append(Info(f"This link names no {(f.label or f.key).lower()}: it was written when the "
+                                    f"default was {shown}, so that is shown. The address bar now names it."))
     return values, notices
 
 
 def notice_text(notices: Sequence[str]) -> str:
     """The one warning a page shows for a link's notices (markdown list). Each notice says what
-    was used instead, so this text does not claim that defaults were used."""
+    was used instead, so this text does not claim that defaults were used. Info notices (how an
+    older link was read) are not part of it: see ``info_text``."""
+    notices = [n for n in notices if not isinstance(n, Info)]
     return ("Some link parameters were not used as written:\n\n" + "\n".join(f"- {n}" for n in notices)
             + "\n\nThe address bar now shows the view as opened.")
+
+
+def info_text(notices: Sequence[str]) -> str:
+    """The Info notices of a link (how an older link was read), one per line; '' when none."""
+    return "\n\n".join(n for n in notices if isinstance(n, Info))
 
 
 def canonical_query(params: Mapping[str, Sequence[str] | str], fields: Sequence[Field]) -> dict[str, str]:
@@ -226,7 +248,8 @@ def encode_value(f: Field, v) -> str:
 
 
 def encode(values: Mapping[str, Any], fields: Sequence[Field]) -> dict[str, str]:
-    """Query parameters for the non-default values, in field order."""
+    """Query parameters for the non-default values, in field order; a field with a ``legacy``
+    default is written whenever any other field is, so the link does not depend on the default."""
     out = {}
     for f in fields:
         v = values.get(f.key, f.default)
@@ -240,6 +263,9 @@ def encode(values: Mapping[str, Any], fields: Sequence[Field]) -> dict[str, str]
             same = v == f.default
         if not same:
             out[f.key] = encode_value(f, v)
+    if out and any(f.legacy is not None and f.key not in out for f in fields):
+        return {f.key: out[f.key] if f.key in out else encode_value(f, values.get(f.key, f.default))
+                for f in fields if f.key in out or f.legacy is not None}
     return out
 
 

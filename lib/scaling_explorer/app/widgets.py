@@ -8,7 +8,7 @@ from typing import Sequence
 
 import streamlit as st
 
-from ..state import Field, decode, encode, notice_text
+from ..state import Field, Info, decode, encode, info_text, notice_text
 from ..units import fmt_sci
 
 
@@ -74,7 +74,9 @@ def url_view(page: str, fields: Sequence[Field]) -> None:
         if wkey(page, f) not in ss:
             v = values[f.key]
             ss[wkey(page, f)] = list(v) if f.kind == "multi" else v
-    if notices:
+    if info_text(notices):
+        st.info(info_text(notices), icon="🔗")
+    if any(not isinstance(n, Info) for n in notices):
         st.warning(notice_text(notices), icon="⚠️")
 
 
