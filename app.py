@@ -3,7 +3,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from scaling_explorer.app import cache
+from scaling_explorer.app import cache, guard
 from scaling_explorer.state import normalise_path
 
 st.set_page_config(page_title="Scaling Explorer", page_icon=":material/trending_up:", layout="wide")
@@ -24,7 +24,8 @@ if match and match != asked:
 nav = st.navigation(pages)
 st.sidebar.radio("Chart download format", ["png", "svg"], key="img_fmt", horizontal=True,
                  help="The camera icon on each chart downloads it in this format.")
-nav.run()
+with guard.section("show this page", st.query_params.get("ds")):   # the last resort: pages guard their own
+    nav.run()                                                        # sections, this catches what they miss
 # Pages write their own parameters to the URL; keep the workspace in it, so the address bar is a link
 # that reopens this workspace (page switches drop query parameters; the session keeps the workspace).
 ws = cache.workspace()

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from scaling_explorer import registry
-from scaling_explorer.app import cache, upload, widgets, workspaces
+from scaling_explorer.app import cache, guard, upload, widgets, workspaces
 from scaling_explorer.cite import bibtex
 from scaling_explorer.state import Field
 from scaling_explorer.units import frame_for_csv, table_for_display
@@ -50,11 +50,12 @@ elif view == "datasets":
         else:
             st.success(f"{'Imported' if res.created else 'Already stored:'} {res.n_rows} runs as dataset "
                        f"{res.dataset_id}. Open it on the Fit page: {workspaces.link(res.dataset_id)}")
-    mine = cache.workspace_datasets()
-    st.caption(f"Your uploads in this workspace ({len(mine)}; other workspaces' are not shown): open them on the "
-               "Fit page.")
-    if len(mine):
-        st.table(mine.head(50).set_index("id"))
+    with guard.section("list your uploads"):
+        mine = cache.workspace_datasets()
+        st.caption(f"Your uploads in this workspace ({len(mine)}; other workspaces' are not shown): open them on "
+                   "the Fit page.")
+        if len(mine):
+            st.table(mine.head(50).set_index("id"))
     df = pd.DataFrame([{"id": e.id, "name": e.name, "licence": e.licence, "sha256": e.sha256, "url": e.url,
                         "units": e.units, "mapping": str(e.mapping), "description": e.description}
                        for e in reg.values()])

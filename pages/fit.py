@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from scaling_explorer import figures, views
-from scaling_explorer.app import cache, fit_views, upload, widgets, workspaces
+from scaling_explorer.app import cache, fit_views, guard, upload, widgets, workspaces
 from scaling_explorer.forms import FIT_FORMS as FORMS
 from scaling_explorer.plan import frontier
 from scaling_explorer.state import Field
@@ -55,66 +55,73 @@ st.selectbox("Dataset", ids, key=K["ds"], format_func=cache.dataset_label)
 upload.registry_panel(K["ds"], K["afcols"])
 ds = st.session_state[K["ds"]]
 workspaces.manage(ds, K["ds"])
-runs, tbl = cache.runs(ds), cache.table(ds)
-if tuple(tbl.columns) != cols_now:     # the dataset changed in this session: columns follow it
-    st.session_state[K["afcols"]] = []
-    FIELDS = FIELDS[:7] + (Field("afcols", "multi", (), choices=tuple(tbl.columns), label="Columns"),) + FIELDS[8:]
-if len(runs):
-    c1, c2 = st.columns(2)
-    c1.multiselect("Law forms to fit", cache.RUN_FORMS, key=K["forms"],
-                   format_func=lambda m: f"{FORMS[m].title} — {FORMS[m].citation}")
-    c2.multiselect("Compare the allocation with published laws", alloc_laws, key=K["compare"],
-                   format_func=lambda s: laws[s].label)
-    c1, c2, c3 = st.columns(3)
-    c1.selectbox("Bootstrap resamples (uncertainty bands)", FIELDS[3].choices, key=K["boot"],
-                 format_func=lambda n: "off" if n == "0" else f"{n} resamples")
-    c2.number_input("Bootstrap seed", 0, 2**31 - 1, step=1, key=K["seed"])
-    c3.selectbox("Back-test: hold out the largest runs", FIELDS[5].choices, key=K["hold"],
-                 format_func=lambda h: "off" if h == "0" else f"{h}% by compute")
-    loss, mode, how, prep = fit_views.fit_choices(ds, K)
-    runs = prep.rows if prep is not None else runs
-    st.caption(f"{len(runs)} runs fitted · N {runs['n_params'].min():.3g}–{runs['n_params'].max():.3g} · "
-               f"C {runs['compute_flops'].min():.3g}–{runs['compute_flops'].max():.3g} FLOPs")
-else:
-    st.info("This dataset has no mapped parameter/loss columns: use 'Fit any law form to your columns' below.")
-    loss, mode, how, prep = "huber", "all", "final", None
-forms = list(st.session_state[K["forms"]]) if len(runs) and prep is not None else []
-n_boot, seed = int(st.session_state[K["boot"]]), int(st.session_state[K["seed"]])
-results, fitted, boots = fit_views.fit_forms(ds, forms, loss, mode, how, n_boot, seed) if forms else ({}, {}, {})
-v = widgets.sync_url(PAGE, FIELDS)
+tbl = pd.DataFrame()
+with guard.section("fit and draw this dataset", ds):
+    runs, tbl = cache.runs(ds), cache.table(ds)
+    if tuple(tbl.columns) != cols_now:     # the dataset changed in this session: columns follow it
+        st.session_state[K["afcols"]] = []
+        FIELDS = FIELDS[:7] + (Field("afcols", "multi", (), choices=tuple(tbl.columns), label="Columns"),) + FIELDS[8:]
+    if len(runs):
+        c1, c2 = st.columns(2)
+        c1.multiselect("Law forms to fit", cache.RUN_FORMS, key=K["forms"],
+                       format_func=lambda m: f"{FORMS[m].title} — {FORMS[m].citation}")
+        c2.multiselect("Compare the allocation with published laws", alloc_laws, key=K["compare"],
+                       format_func=lambda s: laws[s].label)
+        c1, c2, c3 = st.columns(3)
+        c1.selectbox("Bootstrap resamples (uncertainty bands)", FIELDS[3].choices, key=K["boot"],
+                     format_func=lambda n: "off" if n == "0" else f"{n} resamples")
+        c2.number_input("Bootstrap seed", 0, 2**31 - 1, step=1, key=K["seed"])
+        c3.selectbox("Back-test: hold out the largest runs", FIELDS[5].choices, key=K["hold"],
+                     format_func=lambda h: "off" if h == "0" else f"{h}% by compute")
+        loss, mode, how, prep = fit_views.fit_choices(ds, K)
+        runs = prep.rows if prep is not None else runs
+        st.caption(f"{len(runs)} runs fitted · N {runs['n_params'].min():.3g}–{runs['n_params'].max():.3g} · "
+                   f"C {runs['compute_flops'].min():.3g}–{runs['compute_flops'].max():.3g} FLOPs")
+    else:
+        st.info("This dataset has no mapped parameter/loss columns: use 'Fit any law form to your columns' below.")
+        loss, mode, how, prep = "huber", "all", "final", None
+    forms = list(st.session_state[K["forms"]]) if len(runs) and prep is not None else []
+    n_boot, seed = int(st.session_state[K["boot"]]), int(st.session_state[K["seed"]])
+    results, fitted, boots = fit_views.fit_forms(ds, forms, loss, mode, how, n_boot, seed) if forms else ({}, {}, {})
+    v = widgets.sync_url(PAGE, FIELDS)
 
-if results:
-    st.subheader("Fitted parameters and diagnostics")
-    st.dataframe(pd.DataFrame(views.fit_rows(results, {m: FORMS[m].title for m in results}, boots)), hide_index=True)
-    if boots:
-        st.caption(fit_views.boot_caption(prep, n_boot, seed))
-    preds = views.fit_predictions(fitted, runs)
-    lo_c, hi_c = math.log10(runs["compute_flops"].min()) - 0.5, math.log10(runs["compute_flops"].max()) + 2
-    grid = np.logspace(lo_c, hi_c, 60)
-    fronts, bands_loss, bands_n = [], {}, {}
-    for m, law in fitted.items():
-        name = f"fit: {FORMS[m].title}"
-        fronts.append({**frontier(law, grid), "name": name, "citation": "your runs", "locator": law.locator,
-                       "color": COLORS[m]})
-        if m in boots:
-            bands_loss[name], bands_n[name] = cache.bootstrap_curves(ds, m, n_boot, seed, lo_c, hi_c, len(grid),
-                                                                     (loss, mode, how))
-    left, right = st.columns(2)
-    left.plotly_chart(figures.runs_figure(runs, fronts, bands=bands_loss), key="runs")
-    right.plotly_chart(figures.residuals_figure(
-        runs, {f"fit: {FORMS[m].title}": p / runs["loss"].to_numpy() - 1.0 for m, p in preds.items()},
-        {f"fit: {FORMS[m].title}": COLORS[m] for m in fitted}), key="resid")
-    published = [{**cache.frontier(s, lo_c, hi_c), "name": laws[s].name, "citation": laws[s].citation,
-                  "locator": laws[s].locator, "dash": "dot", "color": figures.PALETTE[(4 + i) % len(figures.PALETTE)]}
-                 for i, s in enumerate(v["compare"])]
-    st.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit vs "
-                                            "published", bands=bands_n), key="alloc")
-    if int(v["hold"]):
-        fit_views.backtest_panel(ds, tuple(fitted), int(v["hold"]), loss, prep)
-    d1, d2 = st.columns(2)
-    d1.download_button("Download runs with fitted predictions (CSV)", runs.assign(
-        **{f"pred_{m}": p for m, p in preds.items()}).to_csv(index=False), "runs_fit.csv", "text/csv")
-    d2.download_button("Download the fit (JSON)", fit_views.export_json(ds, results, boots, n_boot, seed, loss, prep),
-                    "fit.json", "application/json")
+    if results:
+        st.subheader("Fitted parameters and diagnostics")
+        st.dataframe(pd.DataFrame(views.fit_rows(results, {m: FORMS[m].title for m in results}, boots)),
+                     hide_index=True)
+        if boots:
+            st.caption(fit_views.boot_caption(prep, n_boot, seed))
+        preds = views.fit_predictions(fitted, runs)
+        lo_c, hi_c = math.log10(runs["compute_flops"].min()) - 0.5, math.log10(runs["compute_flops"].max()) + 2
+        grid = np.logspace(lo_c, hi_c, 60)
+        fronts, bands_loss, bands_n = [], {}, {}
+        for m, law in fitted.items():
+            name = f"fit: {FORMS[m].title}"
+            fronts.append({**frontier(law, grid), "name": name, "citation": "your runs", "locator": law.locator,
+                           "color": COLORS[m]})
+            if m in boots:
+                bands_loss[name], bands_n[name] = cache.bootstrap_curves(ds, m, n_boot, seed, lo_c, hi_c, len(grid),
+                                                                         (loss, mode, how))
+        left, right = st.columns(2)
+        left.plotly_chart(figures.runs_figure(runs, fronts, bands=bands_loss), key="runs")
+        right.plotly_chart(figures.residuals_figure(
+            runs, {f"fit: {FORMS[m].title}": p / runs["loss"].to_numpy() - 1.0 for m, p in preds.items()},
+            {f"fit: {FORMS[m].title}": COLORS[m] for m in fitted}), key="resid")
+        published = [{**cache.frontier(s, lo_c, hi_c), "name": laws[s].name, "citation": laws[s].citation,
+                      "locator": laws[s].locator, "dash": "dot",
+                      "color": figures.PALETTE[(4 + i) % len(figures.PALETTE)]}
+                     for i, s in enumerate(v["compare"])]
+        st.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit vs "
+                                                "published", bands=bands_n), key="alloc")
+        if int(v["hold"]):
+            with guard.section("back-test the fits", ds):
+                fit_views.backtest_panel(ds, tuple(fitted), int(v["hold"]), loss, prep)
+        d1, d2 = st.columns(2)
+        d1.download_button("Download runs with fitted predictions (CSV)", runs.assign(
+            **{f"pred_{m}": p for m, p in preds.items()}).to_csv(index=False), "runs_fit.csv", "text/csv")
+        d2.download_button("Download the fit (JSON)",
+                           fit_views.export_json(ds, results, boots, n_boot, seed, loss, prep), "fit.json",
+                           "application/json")
 
-fit_views.any_form(ds, tbl, PAGE, FIELDS, K)
+with guard.section("fit your columns", ds):
+    fit_views.any_form(ds, tbl, PAGE, FIELDS, K)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from scaling_explorer import conventions, figures
-from scaling_explorer.app import cache, exports, plan_views, runconfig_views, widgets
+from scaling_explorer.app import cache, exports, guard, plan_views, runconfig_views, widgets
 from scaling_explorer.state import Field
 from scaling_explorer.units import dash_columns, fmt_sci, human
 
@@ -109,41 +109,43 @@ D_inf = 0.0 if math.isinf(v["inf"]) else 10 ** v["inf"]
 N_fix = None if math.isinf(v["fixN"]) else 10 ** v["fixN"]
 peak = (v["tflops"] if v["gpu"] == "custom" else gpus[v["gpu"]][0]) * 1e12
 hardware = (v["gpu"], int(v["gpus"]), peak, v["mfu"], v["price"])
-try:
-    p = cache.plan(v["law"], C, U, D_inf, N_fix, hardware)
-except Exception as e:  # a fitted law whose data cannot be fitted, or a law that cannot plan
-    st.error(f"Cannot plan with {label(v['law'])}: {e}")
+ds = cache.dataset_of(v["law"])      # None for a published law
+p = guard.value(f"plan with {label(v['law'])}", cache.plan, v["law"], C, U, D_inf, N_fix, hardware, ds=ds)
+if p is None:
     st.stop()
 law = p.law
 
-with right:
-    st.caption(f"{law.citation}, {widgets.md(law.locator)}. Parameters: {law.param_convention}. {law.compute_convention}.")
-    widgets.notes(p.notes, "law")
-    widgets.notes(p.notes, "optimum")
-    bands = (cache.frontier_band(law.slug, int(v["boot"]), int(v["seed"]), C, U)
-             if fitted and v["boot"] != "0" else None)
+with guard.section("show the plan", ds):      # figures, metrics and tables from a fitted law's runs
+    with right:
+        st.caption(f"{law.citation}, {widgets.md(law.locator)}. Parameters: {law.param_convention}. "
+                   f"{law.compute_convention}.")
+        widgets.notes(p.notes, "law")
+        widgets.notes(p.notes, "optimum")
+        bands = (cache.frontier_band(law.slug, int(v["boot"]), int(v["seed"]), C, U)
+                 if fitted and v["boot"] != "0" else None)
 
-    plan_views.metrics(p, bands, v["boot"], int(v["seed"]))
-    plan_views.tabs(p, FIELDS[14].choices, K["tab"])
-    if law.has_loss_nd:
-        st.plotly_chart(figures.isoflop_figure(cache.isoflop(law.slug, C, U), law.name, law.citation, C,
-                                               U if math.isfinite(U) else None, fixed_N=N_fix),
-                        key="isoflop", config=exports.chart_config("isoflop"))
-    else:
-        st.info("This law publishes an allocation rule but no loss function, so there is no isoFLOP curve.")
+        plan_views.metrics(p, bands, v["boot"], int(v["seed"]))
+        plan_views.tabs(p, FIELDS[14].choices, K["tab"])
+        if law.has_loss_nd:
+            st.plotly_chart(figures.isoflop_figure(cache.isoflop(law.slug, C, U), law.name, law.citation, C,
+                                                   U if math.isfinite(U) else None, fixed_N=N_fix),
+                            key="isoflop", config=exports.chart_config("isoflop"))
+        else:
+            st.info("This law publishes an allocation rule but no loss function, so there is no isoFLOP curve.")
 
-st.subheader(f"The same budget under each law: C = {fmt_sci(C)} FLOPs"
-             + (f", {human(U)} unique tokens" if math.isfinite(U) else ""))
-side = pd.DataFrame(cache.compare(tuple(dict.fromkeys((law.slug,) + tuple(v["cmp"]))), C, U, v["conv"]))
-st.plotly_chart(figures.comparison_figure(side), key="compare", config=exports.chart_config("compare"))
-st.dataframe(dash_columns(side[["law", "N*", "D*", "D*/N*", "loss", "convention", "paper", "locator"]],
-                          {"D*/N*": "float", "loss": "loss"}), hide_index=True, column_config=widgets.law_table_config())
-st.caption(f"In {conventions.CHOICES[v['conv']]}. Every row spends exactly {fmt_sci(C)} FLOPs in that convention"
-           + (f"; converted rows use {conventions.PEARCE_SONG}" if v["conv"] != "published" else "")
-           + ". Losses come from different datasets and tokenizers: compare their shape, not their values.")
-rc = runconfig_views.section(p, v, K, gpus, hardware, U)
-exports.export_row({**p.to_dict(), "run_config": rc,
-                    "bootstrap": {"resamples": int(v["boot"]), "seed": int(v["seed"])} if fitted else None,
-                    "comparison": {"convention": v["conv"], "rows": side.to_dict("records")}},
-                   side, [law.source_id] + [laws[s].source_id for s in v["cmp"]], "plan")
-runconfig_views.config_block(rc)
+    st.subheader(f"The same budget under each law: C = {fmt_sci(C)} FLOPs"
+                 + (f", {human(U)} unique tokens" if math.isfinite(U) else ""))
+    side = pd.DataFrame(cache.compare(tuple(dict.fromkeys((law.slug,) + tuple(v["cmp"]))), C, U, v["conv"]))
+    st.plotly_chart(figures.comparison_figure(side), key="compare", config=exports.chart_config("compare"))
+    st.dataframe(dash_columns(side[["law", "N*", "D*", "D*/N*", "loss", "convention", "paper", "locator"]],
+                              {"D*/N*": "float", "loss": "loss"}), hide_index=True,
+                 column_config=widgets.law_table_config())
+    st.caption(f"In {conventions.CHOICES[v['conv']]}. Every row spends exactly {fmt_sci(C)} FLOPs in that convention"
+               + (f"; converted rows use {conventions.PEARCE_SONG}" if v["conv"] != "published" else "")
+               + ". Losses come from different datasets and tokenizers: compare their shape, not their values.")
+    rc = runconfig_views.section(p, v, K, gpus, hardware, U)
+    exports.export_row({**p.to_dict(), "run_config": rc,
+                        "bootstrap": {"resamples": int(v["boot"]), "seed": int(v["seed"])} if fitted else None,
+                        "comparison": {"convention": v["conv"], "rows": side.to_dict("records")}},
+                       side, [law.source_id] + [laws[s].source_id for s in v["cmp"]], "plan")
+    runconfig_views.config_block(rc)

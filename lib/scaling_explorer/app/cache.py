@@ -220,6 +220,11 @@ def fitted_slug(ds: str, model: str) -> str:
     return f"{FIT_PREFIX}{ds}:{model}"
 
 
+def dataset_of(slug: str) -> str | None:
+    """The stored dataset a law comes from ('fit:<dataset>:<form>'), or None for a published law."""
+    return slug[len(FIT_PREFIX):].rsplit(":", 1)[0] if slug.startswith(FIT_PREFIX) else None
+
+
 @_slug_scoped
 def law(slug: str) -> Law:
     """A published law by slug, or a law fitted to a stored dataset ('fit:<dataset>:<form>')."""

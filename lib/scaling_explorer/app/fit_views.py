@@ -12,7 +12,7 @@ from .. import figures, views
 from ..fitting import FRONTIER_PENALTY, FitError
 from ..forms import FIT_FORMS as FORMS
 from ..sweeps import envelope, hyperparameter_columns
-from . import cache, widgets
+from . import cache, guard, widgets
 
 LOSS_LABELS = {"huber": "Symmetric Huber (default)", "frontier": "Frontier fit (asymmetric)"}
 PICK_LABELS = {"all": "All runs", "best": "Best run per (N, D) cell"}
@@ -54,8 +54,8 @@ def fit_choices(ds: str, K: dict):
             _keep(K["pick"])
         mode = ss[K["pick"]] if every.max_in_cell > 1 else "all"
         prep = cache.fit_data(ds, mode, how)
-    except FitError as e:
-        st.error(f"These runs cannot be fitted: {e}.")
+    except Exception as e:
+        guard.report("prepare these runs for fitting", e, ds)
         return loss, "all", "final", None
     for note in prep.notes:
         st.info(note)
@@ -80,9 +80,10 @@ def fit_forms(ds: str, forms, loss: str, mode: str, how: str, n_boot: int, seed:
             try:
                 results[m] = cache.fit(ds, m, loss, mode, how)
                 fitted[m] = cache.fitted_law(ds, m, loss, mode, how)
-            except FitError as e:
-                st.error(f"{FORMS[m].title}: {e}")
+            except Exception as e:
+                guard.report(f"fit {FORMS[m].title}", e, ds)
                 results.pop(m, None)
+                fitted.pop(m, None)
                 continue
             for w in results[m].warnings:
                 st.warning(f"{FORMS[m].title}: {w}. Treat this fit as unreliable.")
@@ -91,6 +92,8 @@ def fit_forms(ds: str, forms, loss: str, mode: str, how: str, n_boot: int, seed:
                     boots[m] = cache.bootstrap(ds, m, n_boot, seed, loss, mode, how)
                 except FitError as e:
                     st.warning(f"{FORMS[m].title}: no bootstrap ({e}).")
+                except Exception as e:
+                    guard.report(f"bootstrap {FORMS[m].title}", e, ds)
     return results, fitted, boots
 
 
@@ -169,8 +172,8 @@ def any_form(ds: str, tbl, page: str, fields, K: dict) -> None:
         if len(picked) == len(names) and all(picked):
             try:
                 r, X = cache.fit_columns(ds, af, tuple(picked), float(st.session_state[K["lam"]]))
-            except (FitError, ValueError) as e:
-                st.error(f"{form.title}: {e}")
+            except Exception as e:
+                guard.report(f"fit {form.title} to these columns", e, ds)
             else:
                 st.dataframe(pd.DataFrame(views.fit_rows({af: r}, {af: form.title}, {})).drop(columns=["95% CI"]),
                              hide_index=True)
