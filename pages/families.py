@@ -60,24 +60,33 @@ widgets.url_view(PAGE, FIELDS)
 st.selectbox("Family", FIELDS[1].choices, key=widgets.bind(PAGE, FIELDS[1]), format_func=lambda f: f"{f} — {FAMILIES[f]}")
 fam = st.session_state[K["fam"]]
 members = {s: lw for s, lw in laws.items() if lw.family == fam}
-view = family_views.View(fam, laws, members, {f.key: f for f in FIELDS}, K)
-family_views.VIEWS[fam](view)
-v = widgets.sync_url(PAGE, FIELDS)
+table = pd.DataFrame([{"law": lw.name, "paper": lw.citation, "locator": lw.locator, "form": lw.form,
+                       "coefficients": json.dumps(lw.p) if lw.params else "not published / not stored",
+                       "verified": "yes" if lw.verified else "UNVERIFIED"} for lw in members.values()])
 
+
+@st.fragment
+def family_view() -> None:
+    """The family's sliders, charts and numbers, and their export. A fragment: moving a slider reruns
+    and redraws only this, not the page around it (the laws table and forms below do not change)."""
+    view = family_views.View(fam, laws, members, {f.key: f for f in FIELDS}, K)
+    family_views.VIEWS[fam](view)
+    v = widgets.sync_url(PAGE, FIELDS)
+    if members:
+        exports.export_row({"view": "law family", "family": fam, "values": v, "on_screen": view.screen},
+                           pd.DataFrame(view.screen) if view.screen else table,
+                           [lw.source_id for lw in members.values()], "family")
+
+
+family_view()
 if not members:
     st.warning(f"No law of family {fam} is stored yet: their papers could not be checked here. The form can still "
                "be fitted to your runs on the Fit page.")
     st.stop()
 st.subheader(f"{len(members)} stored laws in {fam}")
-table = pd.DataFrame([{"law": lw.name, "paper": lw.citation, "locator": lw.locator, "form": lw.form,
-                       "coefficients": json.dumps(lw.p) if lw.params else "not published / not stored",
-                       "verified": "yes" if lw.verified else "UNVERIFIED"} for lw in members.values()])
 st.dataframe(table, hide_index=True)
 for lw in (lw for lw in members.values() if lw.kind == "reference"):      # laws not drawn: their form here
     with st.expander(f"{lw.name} — {lw.citation}, {lw.locator}", expanded=False):
         if lw.latex:
             st.latex(lw.latex)
         st.caption(("Coefficients: " + json.dumps(lw.p)) if lw.params else "No coefficients stored: form only.")
-exports.export_row({"view": "law family", "family": fam, "values": v, "on_screen": view.screen},
-                   pd.DataFrame(view.screen) if view.screen else table, [lw.source_id for lw in members.values()],
-                   "family")

@@ -44,12 +44,14 @@ curves = [{**cache.frontier(lw.slug, 18.0, 27.0), "citation": lw.citation, "loca
 curves = [{**c, "name": c["label"]} for c in curves]
 
 C_mark = 10 ** v["C"]
-cols = st.columns(2)
 panels = (("loss", "Predicted loss along the frontier"), ("N", "Compute-optimal parameters N*(C)"),
           ("D", "Compute-optimal tokens D*(C)"), ("tokens_per_param", "Tokens per parameter D*/N*"))
 overlay = figures.runs_for_overlay(cache.notable_runs()) if v["runs"] == "on" else None
+# one legend for the four panels (same laws, same colours): drawn once, unchanged when the budget moves
+st.plotly_chart(figures.legend_figure(curves, 20.0, overlay), key="fig-legend", config={"displayModeBar": False})
+cols = st.columns(2)
 for i, (q, title) in enumerate(panels):
-    fig = figures.frontier_figure(curves, q, title, reference_ratio=20.0, marker_C=C_mark, runs=overlay)
+    fig = figures.frontier_figure(curves, q, title, reference_ratio=20.0, marker_C=C_mark, runs=overlay, legend=False)
     cols[i % 2].plotly_chart(fig, key=f"fig-{q}", config=exports.chart_config(f"frontier_{q}"))
 
 one_d = views.single_variable_panel(selected)

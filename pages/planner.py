@@ -61,10 +61,10 @@ gpu_link = st.query_params.get("gpu", "")
 if gpu_link.endswith(" (unverified)"):   # links written before the accelerator id dropped its status
     st.query_params["gpu"] = gpu_link[: -len(" (unverified)")]
 widgets.url_view(PAGE, FIELDS)
+st.selectbox("Law", choices, key=K["law"], format_func=label,    # full width: the whole name in view
+             help="Published laws, or a law fitted on the Fit page to a stored dataset.")
 left, right = st.columns([1, 2])
 with left:
-    st.selectbox("Law", choices, key=K["law"], format_func=label,
-                 help="Published laws, or a law fitted on the Fit page to a stored dataset.")
     widgets.log_slider(PAGE, FIELDS[1], "FLOPs", left, help="Training compute, C = 6·N·D in the law's own "
                        "parameter count.")
     widgets.log_slider(PAGE, FIELDS[2], "tokens", left, help="Unique tokens available; beyond them the data "

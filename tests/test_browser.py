@@ -147,6 +147,8 @@ def test_planner_link_renders_and_slider_updates_url(app_url, browser_page):
     # 1. The widgets show the values from the link.
     law_box = page.get_by_role("combobox", name="Law", exact=True)       # not "Hyperparameter law"
     assert "Data-constrained law" in law_box.input_value()
+    # the law's whole name is in view (it was cut off in a third-width column before)
+    assert law_box.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), law_box.input_value()
     compute = page.get_by_test_id("stSlider").filter(has_text="compute budget")
     thumb_label = compute.get_by_test_id("stSliderThumbValue")
     assert thumb_label.inner_text().strip() == "1e22 FLOPs"

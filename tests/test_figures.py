@@ -130,3 +130,22 @@ def test_every_builder_sends_what_plotlys_validation_would():
         assert sent == validated, fig.layout.title.text
         n += 1
     assert n == 8
+
+
+def test_frontier_panels_share_one_legend_that_the_marked_budget_does_not_change():
+    """Laws page: four panels of the same laws drew four identical legends, and moving the marked
+    budget redrew them all. One legend figure now carries the entries; it is independent of the budget."""
+    import json
+    C = np.logspace(18, 27, 30)
+    curves = [{"name": f"law {i}", "citation": "Paper", "locator": "Eq. 1", "C": C, "N": C ** 0.5, "dash": "dot"}
+              for i in range(3)]
+    panel = figures.frontier_figure(curves, "N", "N*", reference_ratio=20.0, marker_C=1e22, legend=False)
+    assert all(t.showlegend is False for t in panel.data)
+    legend = figures.legend_figure(curves, 20.0)
+    names = [t.name for t in legend.data]
+    assert names == ["law 0 (Paper)", "law 1 (Paper)", "law 2 (Paper)", "20 tokens/param rule of thumb"]
+    assert [t.line.dash for t in legend.data][:3] == ["dot"] * 3
+    assert legend.layout.xaxis.visible is False and legend.layout.height < 150
+    again = figures.frontier_figure(curves, "N", "N*", reference_ratio=20.0, marker_C=1e24, legend=False)
+    assert json.dumps(figures.legend_figure(curves, 20.0).to_dict()) == json.dumps(legend.to_dict())
+    assert again.to_dict()["layout"]["shapes"] != panel.to_dict()["layout"]["shapes"]

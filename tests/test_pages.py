@@ -16,7 +16,7 @@ def test_laws_page_from_url():
     at = run_page("laws", laws="kaplan2020-lcmin,hoffmann2022-eq10,kaplan2020-ln", C="1e22")
     assert at.multiselect[0].value == ["kaplan2020-lcmin", "hoffmann2022-eq10", "kaplan2020-ln"]
     assert at.select_slider[0].value == 22.0
-    assert len(charts(at)) == 5   # four frontier panels + the single-variable L(N) panel
+    assert len(charts(at)) == 6   # their one legend, four frontier panels, the single-variable L(N) panel
     assert not at.warning
     table = at.dataframe[0].value
     assert list(table["law"]) == ["Kaplan L(C_min), compute-efficient frontier",
@@ -151,15 +151,19 @@ def test_planner_with_a_fitted_law_and_bootstrap_bands():
 
 
 def test_planner_combines_data_limit_inference_and_fixed_size():
-    at = run_page("planner", law="muennighoff2023-c4", C="1e22", U="25e9", inf="2e12", fixN="3e9")
+    link = dict(law="muennighoff2023-c4", C="1e22", U="25e9", inf="2e12", fixN="3e9")
+    at = run_page("planner", **link)
     m = {x.label: (x.value, x.delta) for x in at.metric}
     assert m["N* (parameters)"][0] == "7.03 B"
+    text = " ".join(x.value for x in at.markdown)
+    assert "repeats the data **9.49×**" in text
+    assert "N (inference-aware)" not in m and "Over-training penalty" not in m     # only the open tab is drawn
+    m = {x.label: (x.value, x.delta) for x in run_page("planner", tab="Inference demand", **link).metric}
     n_ia = m["N (inference-aware)"][0]
     assert n_ia.endswith(" B") and float(n_ia.split()[0]) < 7.03      # serving favours a smaller model
     assert m["Total FLOPs saved"][1].endswith("of 3.8e22")
+    m = {x.label: (x.value, x.delta) for x in run_page("planner", tab="Fixed model size", **link).metric}
     assert m["Over-training penalty"][0].endswith("%")
-    text = " ".join(x.value for x in at.markdown)
-    assert "repeats the data **9.49×**" in text
     side = at.dataframe[0].value
     assert side["law"].iloc[0] == "Data-constrained law (C4 fit)" and len(side) >= 5
     assert {"N*", "D*", "D*/N*", "loss"} <= set(side.columns)
@@ -301,7 +305,7 @@ def test_planner_says_when_a_budget_is_an_extrapolation():
 
 
 def test_planner_fixed_size_chart_and_too_little_data():
-    at = run_page("planner", law="muennighoff2023-c4", C="1e25", U="1e9", fixN="7e9")
+    at = run_page("planner", law="muennighoff2023-c4", C="1e25", U="1e9", fixN="7e9", tab="Fixed model size")
     assert any("far too few" in w.value for w in at.warning)
     assert len(charts(at)) == 3          # isoFLOP, fixed-size loss vs tokens, comparison
 

@@ -141,12 +141,44 @@ def _finite_positive(x, y):
 
 
 def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference_ratio: float | None = None,
-                    marker_C: float | None = None, bands: dict | None = None, runs=None) -> go.Figure:
+                    marker_C: float | None = None, bands: dict | None = None, runs=None,
+                    legend: bool = True) -> go.Figure:
     """One panel of the compute-optimal frontier: ``quantity`` (N, D, tokens_per_param, loss) vs C.
 
     Each curve is a dict with keys name, citation, locator, C and the quantity's array;
-    ``bands`` maps a curve name to (low, median, high) arrays on the same C grid.
+    ``bands`` maps a curve name to (low, median, high) arrays on the same C grid. With
+    legend=False the panel draws no legend (panels that share one: ``legend_figure``).
     """
+    fig = _frontier_traces(curves, quantity, reference_ratio, bands, runs)
+    if not legend:
+        for t in fig.data:
+            t["showlegend"] = False
+    if marker_C:
+        _vline(fig, marker_C, color="#555", dash="dash", width=1)
+    ylog = quantity != "loss"
+    return _layout(fig, title, AXIS_TITLES["C"], AXIS_TITLES[quantity], ylog=ylog)
+
+
+def legend_figure(curves: Sequence[dict], reference_ratio: float | None = None, runs=None) -> go.Figure:
+    """The one legend of a set of frontier panels drawn with legend=False: the same entries, colours
+    and dashes, and no axes. It does not depend on the marked budget, so moving that slider leaves
+    it as it is (an unchanged chart costs the browser nothing), and the panels skip their legends."""
+    data = []
+    for t in _frontier_traces(curves, "C", reference_ratio, None, runs, every_entry=True).data:
+        if t.get("showlegend", True) is False or not t.get("name"):
+            continue
+        t = {k: v for k, v in t.items() if k not in ("customdata", "hovertemplate")}
+        t.update(x=[None], y=[None], name=t["name"] if "<br>" in t["name"] else wrap(t["name"]), hoverinfo="skip")
+        data.append(t)
+    height = sum(_ENTRY_PX + _LINE_PX * t["name"].count("<br>") for t in data) + 12
+    layout = dict(template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=4, b=4), showlegend=True,
+                  legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=1, x=0),
+                  xaxis=dict(visible=False), yaxis=dict(visible=False))
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def _frontier_traces(curves, quantity, reference_ratio, bands, runs, every_entry: bool = False) -> "_Builder":
+    """The traces of a frontier panel; every_entry: those of every panel (for their shared legend)."""
     fig = _Builder()
     for i, c in enumerate(curves):
         x, y = _finite_positive(c["C"], c[quantity])
@@ -160,18 +192,15 @@ def frontier_figure(curves: Sequence[dict], quantity: str, title: str, reference
             line=dict(color=c.get("color") or PALETTE[i % len(PALETTE)], width=2.2, dash=c.get("dash", "solid")),
             hovertemplate=(f"<b>{c['name']}</b><br>{c['citation']}, {c['locator']}<br>"
                            f"C = %{{x:.3g}} FLOPs<br>{AXIS_TITLES[quantity]} = %{{y:.4g}}<extra></extra>")))
-    if runs is not None and len(runs) and quantity in ("N", "D", "tokens_per_param"):
-        _add_runs(fig, runs, quantity)
-    if reference_ratio and quantity == "tokens_per_param" and curves:
+    if runs is not None and len(runs) and (every_entry or quantity in ("N", "D", "tokens_per_param")):
+        _add_runs(fig, runs, "C" if every_entry else quantity)
+    if reference_ratio and (every_entry or quantity == "tokens_per_param") and curves:
         allc = np.concatenate([np.asarray(c["C"], float) for c in curves])
         fig.add_trace(_scatter(x=[allc.min(), allc.max()], y=[reference_ratio] * 2, mode="lines",
                                  name=f"{reference_ratio:g} tokens/param rule of thumb",
                                  line=dict(color="#999", dash="dot", width=1.5),
                                  hovertemplate=f"{reference_ratio:g} tokens per parameter<extra></extra>"))
-    if marker_C:
-        _vline(fig, marker_C, color="#555", dash="dash", width=1)
-    ylog = quantity != "loss"
-    return _layout(fig, title, AXIS_TITLES["C"], AXIS_TITLES[quantity], ylog=ylog)
+    return fig
 
 
 def runs_for_overlay(runs):

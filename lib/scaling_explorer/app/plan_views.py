@@ -32,64 +32,86 @@ def metrics(p: Plan, bands: dict | None, boot: str, seed: int) -> None:
 
 
 def tabs(p: Plan, labels, key: str) -> None:
-    """Data limit, inference demand, fixed model size and cost, each with its own notes."""
-    U, D_inf, N_fix, law = p.U, p.inference_tokens, p.fixed_N, p.law
-    tab_data, tab_inf, tab_fix, tab_cost = st.tabs(labels, key=key, on_change="rerun")
-    with tab_data:
-        widgets.notes(p.notes, "data")
-        if not math.isfinite(U):
-            st.write("Unique data is unlimited: set the unique-tokens slider to plan for a data limit.")
-        elif p.data:
-            st.write(f"With {human(U)} unique tokens the optimum repeats the data **{p.data['epochs']:.2f}×**; "
-                     f"the {human(p.D)} tokens are worth **{human(p.data['effective_tokens'])}** fresh ones (D′), and "
-                     f"the loss is **{p.data['loss_penalty']:+.4f}** against unlimited data "
-                     f"({fmt_num(p.data['loss_unlimited'], 'loss')}).")
-    with tab_inf:
-        widgets.notes(p.notes, "inference")
-        if D_inf == 0:
-            st.write("Set lifetime inference tokens to find a smaller model, trained longer, that reaches the same "
-                     "loss for fewer total FLOPs (Sardana et al. 2023).")
-        elif p.inference:
-            a, b = p.inference["inference_aware"], p.inference["baseline"]
-            c = st.columns(3)
-            c[0].metric("N (inference-aware)", human(a["N"]), delta=f"{a['N'] / b['N'] - 1:+.0%} vs N*",
-                        delta_color="off")
-            c[1].metric("Training tokens", human(a["D"]), delta=f"{a['D'] / a['N']:.0f} tokens/param",
-                        delta_color="off")
-            c[2].metric("Total FLOPs saved", fmt_sci(p.inference["saved_flops"]),
-                        delta=f"{p.inference['saved_fraction']:.1%} of {fmt_sci(b['total_flops'])}", delta_color="off")
-            st.caption(f"Same loss {b['loss']:.4f}. Training {fmt_sci(a['train_flops'])} + inference "
-                       f"{fmt_sci(a['inference_flops'])} FLOPs (2·N per token), against "
-                       f"{fmt_sci(b['train_flops'])} + {fmt_sci(b['inference_flops'])} for N*."
-                       + (f" Epochs over the unique data: {a['D'] / U:.1f}." if math.isfinite(U) else ""))
-    with tab_fix:
-        widgets.notes(p.notes, "fixed")
-        if N_fix is None:
-            st.write("Set a fixed model size to see its loss on this budget and the over-training penalty.")
-        elif p.fixed:
-            fx = p.fixed
-            c = st.columns(3)
-            c[0].metric(f"Loss of {human(N_fix)} params", fmt_num(fx["loss"], "loss"),
-                        delta=f"{fx['loss'] - p.loss:+.4f} vs N*", delta_color="inverse")
-            c[1].metric("Tokens / parameter", f"{fx['tokens_per_param']:.0f}")
-            c[2].metric("Over-training penalty", f"{fx['penalty_fraction']:.1%}",
-                        help=f"{fmt_sci(fx['penalty_flops'])} extra FLOPs: the compute-optimal model "
-                             f"({human(fx['N_optimal_same_loss'])} params) reaches the same loss with "
-                             f"{fmt_sci(fx['C_optimal_same_loss'])} FLOPs.")
-            curve = fixed_size_curve(law, N_fix, fx["D"], U)
-            st.plotly_chart(figures.curves_figure(
-                [{"name": f"{human(N_fix)} parameters", "citation": law.citation, "locator": law.locator,
-                  **curve, "point": (fx["D"], fx["loss"])}],
-                f"Loss vs training tokens for a fixed {human(N_fix)}-parameter model", "Training tokens D",
-                "Predicted loss (nats/token)"), key="fixed", config=exports.chart_config("fixed_size"))
-    with tab_cost:
-        widgets.notes(p.notes, "cost")
-        if p.cost:
-            c = st.columns(3)
-            c[0].metric("Training wall-clock", f"{p.cost['days']:,.1f} days")
-            c[1].metric("GPU-hours", f"{p.cost['gpu_hours']:,.0f}")
-            c[2].metric("Training cost", f"${p.cost['usd']:,.0f}")
-            if p.inference_cost:
-                st.caption(f"Serving {fmt_sci(D_inf)} tokens with N* at the same throughput: "
-                           f"{p.inference_cost['gpu_hours']:,.0f} GPU-hours, ${p.inference_cost['usd']:,.0f} "
-                           "(2·N FLOPs per token).")
+    """Data limit, inference demand, fixed model size and cost, each with its own notes. Only the open
+    tab is drawn: the tabs track their state (on_change="rerun"), so a rerun skips the hidden three."""
+    for tab, draw in zip(st.tabs(labels, key=key, on_change="rerun"),
+                         (_data_tab, _inference_tab, _fixed_tab, _cost_tab)):
+        if tab.open is not False:          # None only if the tabs did not track state: draw every tab
+            with tab:
+                draw(p)
+
+
+def _data_tab(p: Plan) -> None:
+    """Repeated data: epochs, effective tokens and the loss penalty."""
+    U = p.U
+    widgets.notes(p.notes, "data")
+    if not math.isfinite(U):
+        st.write("Unique data is unlimited: set the unique-tokens slider to plan for a data limit.")
+    elif p.data:
+        st.write(f"With {human(U)} unique tokens the optimum repeats the data **{p.data['epochs']:.2f}×**; "
+                 f"the {human(p.D)} tokens are worth **{human(p.data['effective_tokens'])}** fresh ones (D′), and "
+                 f"the loss is **{p.data['loss_penalty']:+.4f}** against unlimited data "
+                 f"({fmt_num(p.data['loss_unlimited'], 'loss')}).")
+
+
+def _inference_tab(p: Plan) -> None:
+    """A smaller model trained longer for a lifetime of inference tokens."""
+    U, D_inf = p.U, p.inference_tokens
+    widgets.notes(p.notes, "inference")
+    if D_inf == 0:
+        st.write("Set lifetime inference tokens to find a smaller model, trained longer, that reaches the same "
+                 "loss for fewer total FLOPs (Sardana et al. 2023).")
+    elif p.inference:
+        a, b = p.inference["inference_aware"], p.inference["baseline"]
+        c = st.columns(3)
+        c[0].metric("N (inference-aware)", human(a["N"]), delta=f"{a['N'] / b['N'] - 1:+.0%} vs N*",
+                    delta_color="off")
+        c[1].metric("Training tokens", human(a["D"]), delta=f"{a['D'] / a['N']:.0f} tokens/param",
+                    delta_color="off")
+        c[2].metric("Total FLOPs saved", fmt_sci(p.inference["saved_flops"]),
+                    delta=f"{p.inference['saved_fraction']:.1%} of {fmt_sci(b['total_flops'])}", delta_color="off")
+        st.caption(f"Same loss {b['loss']:.4f}. Training {fmt_sci(a['train_flops'])} + inference "
+                   f"{fmt_sci(a['inference_flops'])} FLOPs (2·N per token), against "
+                   f"{fmt_sci(b['train_flops'])} + {fmt_sci(b['inference_flops'])} for N*."
+                   + (f" Epochs over the unique data: {a['D'] / U:.1f}." if math.isfinite(U) else ""))
+
+
+def _fixed_tab(p: Plan) -> None:
+    """A fixed model size on the whole budget: its loss and over-training penalty."""
+    U, N_fix, law = p.U, p.fixed_N, p.law
+    widgets.notes(p.notes, "fixed")
+    if N_fix is None:
+        st.write("Set a fixed model size to see its loss on this budget and the over-training penalty.")
+    elif p.fixed:
+        fx = p.fixed
+        c = st.columns(3)
+        c[0].metric(f"Loss of {human(N_fix)} params", fmt_num(fx["loss"], "loss"),
+                    delta=f"{fx['loss'] - p.loss:+.4f} vs N*", delta_color="inverse")
+        c[1].metric("Tokens / parameter", f"{fx['tokens_per_param']:.0f}")
+        c[2].metric("Over-training penalty", f"{fx['penalty_fraction']:.1%}",
+                    help=f"{fmt_sci(fx['penalty_flops'])} extra FLOPs: the compute-optimal model "
+                         f"({human(fx['N_optimal_same_loss'])} params) reaches the same loss with "
+                         f"{fmt_sci(fx['C_optimal_same_loss'])} FLOPs.")
+        curve = fixed_size_curve(law, N_fix, fx["D"], U)
+        st.plotly_chart(figures.curves_figure(
+            [{"name": f"{human(N_fix)} parameters", "citation": law.citation, "locator": law.locator,
+              **curve, "point": (fx["D"], fx["loss"])}],
+            f"Loss vs training tokens for a fixed {human(N_fix)}-parameter model", "Training tokens D",
+            "Predicted loss (nats/token)"), key="fixed", config=exports.chart_config("fixed_size"))
+
+
+def _cost_tab(p: Plan) -> None:
+    """Wall-clock, GPU-hours and cost on the chosen hardware."""
+    D_inf = p.inference_tokens
+    widgets.notes(p.notes, "cost")
+    if p.cost:
+        c = st.columns(3)
+        c[0].metric("Training wall-clock", f"{p.cost['days']:,.1f} days")
+        c[1].metric("GPU-hours", f"{p.cost['gpu_hours']:,.0f}")
+        c[2].metric("Training cost", f"${p.cost['usd']:,.0f}")
+        if p.inference_cost:
+            st.caption(f"Serving {fmt_sci(D_inf)} tokens with N* at the same throughput: "
+                       f"{p.inference_cost['gpu_hours']:,.0f} GPU-hours, ${p.inference_cost['usd']:,.0f} "
+                       "(2·N FLOPs per token).")
+
+
