@@ -85,7 +85,7 @@ def test_legends_wrap_and_sit_below_the_axis_title_with_room_reserved():
     for v in (few, many):
         plot_px = v.layout.height - v.layout.margin.t - v.layout.margin.b
         assert -v.layout.legend.y * plot_px >= figures._XAXIS_PX - 1      # the legend starts below the axis title
-        assert v.layout.margin.b >= figures._XAXIS_PX and v.layout.xaxis.automargin
+        assert v.layout.margin.b >= figures._XAXIS_PX and v.layout.margin.l >= figures.L_MARGIN_PX
     assert many.layout.height > few.layout.height and many.layout.xaxis.dtick == 2   # 9 decades: every other one
     assert few.layout.yaxis.dtick == 1                                                # 4.5 decades: every one
 

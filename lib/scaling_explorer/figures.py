@@ -60,6 +60,7 @@ LEGEND_WRAP = 44         # characters per legend line: an entry fits a phone's c
 LABEL_WRAP = 50          # characters per line of the comparison chart's row labels
 _XAXIS_PX = 62           # below the plot: tick labels (10ˣ is tall) and the x-axis title
 _ENTRY_PX, _LINE_PX = 21, 14     # a legend entry, and each extra line of a wrapped one
+L_MARGIN_PX = 78         # left of the plot: y tick labels and the y-axis title (no automargin)
 
 
 def wrap(text: str, width: int = LEGEND_WRAP) -> str:
@@ -80,8 +81,10 @@ def _log_dtick(values) -> int | None:
 
 
 def _axis(title: str, log: bool, values) -> dict:
+    # Fixed margins, no automargin: automargin measures every label and often draws the chart twice,
+    # ~15% of a redraw here (bench/app_latency.py); L_MARGIN_PX fits 10ˣ and 4-digit ticks plus the title.
     ax = dict(title=dict(text=title, standoff=8), type="log" if log else "linear", exponentformat="power",
-              showgrid=True, automargin=True)
+              showgrid=True, automargin=False)
     if log and (dtick := _log_dtick(values)):
         ax["dtick"] = dtick
     return ax
@@ -99,7 +102,7 @@ def _layout(fig: _Builder, title: str, x: str, y: str, xlog=True, ylog=True, hei
     top, bottom = 50, _XAXIS_PX + legend_px
     plot_px = height - 50 - _XAXIS_PX
     layout = dict(template=TEMPLATE, title=dict(text=title, x=0.01, font=dict(size=15)),
-                  height=height + legend_px, margin=dict(l=60, r=20, t=top, b=bottom),
+                  height=height + legend_px, margin=dict(l=L_MARGIN_PX, r=20, t=top, b=bottom, pad=0),
                   legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=-_XAXIS_PX / plot_px, x=0),
                   hoverlabel=dict(namelength=-1),
                   xaxis=_axis(x, xlog, [t["x"] for t in fig.data if "x" in t]),
@@ -172,7 +175,7 @@ def legend_figure(curves: Sequence[dict], reference_ratio: float | None = None, 
         data.append(t)
     height = sum(_ENTRY_PX + _LINE_PX * t["name"].count("<br>") for t in data) + 12
     layout = dict(template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=4, b=4), showlegend=True,
-                  legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=1, x=0),
+                  legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=1, x=0, maxheight=height),
                   xaxis=dict(visible=False), yaxis=dict(visible=False))
     return go.Figure(data=data, layout=layout, _validate=False)
 

@@ -75,7 +75,7 @@ def url_view(page: str, fields: Sequence[Field]) -> None:
             v = values[f.key]
             ss[wkey(page, f)] = list(v) if f.kind == "multi" else v
     if info_text(notices):
-        st.info(info_text(notices), icon="🔗")
+        st.info(info_text(notices), icon=":material/link:")
     if any(not isinstance(n, Info) for n in notices):
         st.warning(notice_text(notices), icon="⚠️")
 
