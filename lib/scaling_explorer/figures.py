@@ -105,6 +105,9 @@ def _layout(fig: _Builder, title: str, x: str, y: str, xlog=True, ylog=True, hei
                   height=height + legend_px, margin=dict(l=L_MARGIN_PX, r=20, t=top, b=bottom, pad=0),
                   legend=dict(font=dict(size=11), orientation="h", yanchor="top", y=-_XAXIS_PX / plot_px, x=0),
                   hoverlabel=dict(namelength=-1),
+                  # Streamlit draws a changed chart anew, then updates it once more: with a (zero-length)
+                  # transition Plotly takes its light path for that second call instead of a full redraw
+                  transition=dict(duration=0),
                   xaxis=_axis(x, xlog, [t["x"] for t in fig.data if "x" in t]),
                   yaxis=_axis(y, ylog, [t["y"] for t in fig.data if "y" in t]))
     if fig.shapes:
