@@ -256,21 +256,22 @@ def browser_latency(only: list[str] | None = None, loads: int = 3, presses: int 
                                                              "--disable-component-update", "--disable-sync"])
             floor_url = floor_base + "/"
             _first_load(b, floor_url)                                          # warm the server
-            f_load = statistics.median(_first_load(b, floor_url) for _ in range(loads))
-            f_slider = statistics.median(_slider_to_chart(b, floor_url, "Compute budget", presses))
-            print(f"{'floor app: first load -> first chart':58s} {f_load:10.1f} ms")
-            print(f"{'floor app: slider press -> chart redrawn':58s} {f_slider:10.1f} ms")
+            # The floor is measured again right before each page (the same number of loads and presses),
+            # and each page is compared with its own floor: on this 2-core machine the floor alone drifts
+            # 1.5-2x within a run, which a single floor measured at the start would pass on as the page's.
             for name, link, label in pages:
                 url = app_base + link
                 _first_load(b, url)                                            # warm the server's caches
+                f_load = statistics.median(_first_load(b, floor_url) for _ in range(loads))
                 load = statistics.median(_first_load(b, url) for _ in range(loads))
-                print(f"{name + ': first load -> first chart':58s} {load:10.1f} ms  "
-                      f"{load / f_load:5.2f}x floor (target <= 2)  {'meets' if load <= 2 * f_load else 'MISSES'}")
+                print(f"{name + ': first load -> first chart':58s} {load:10.1f} ms  floor {f_load:7.1f} ms  "
+                      f"{load / f_load:5.2f}x (target <= 2)  {'meets' if load <= 2 * f_load else 'MISSES'}")
                 if label:
+                    f_slider = statistics.median(_slider_to_chart(b, floor_url, "Compute budget", presses))
                     t = _slider_to_chart(b, url, label, presses)
                     med = statistics.median(t)
-                    print(f"{name + ': slider press -> chart redrawn':58s} {med:10.1f} ms  "
-                          f"{med / f_slider:5.2f}x floor (target <= 1.5)  "
+                    print(f"{name + ': slider press -> chart redrawn':58s} {med:10.1f} ms  floor {f_slider:7.1f} ms  "
+                          f"{med / f_slider:5.2f}x (target <= 1.5)  "
                           f"{'meets' if med <= 1.5 * f_slider else 'MISSES'}  (slowest {max(t):.0f} ms)")
             b.close()
     finally:
