@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from scaling_explorer import figures, views
-from scaling_explorer.app import cache, fit_views, guard, upload, widgets, workspaces
+from scaling_explorer.app import cache, charts, fit_views, guard, upload, widgets, workspaces
 from scaling_explorer.forms import FIT_FORMS as FORMS
 from scaling_explorer.plan import frontier
 from scaling_explorer.state import Field
@@ -103,16 +103,18 @@ with guard.section("fit and draw this dataset", ds):
                 bands_loss[name], bands_n[name] = cache.bootstrap_curves(ds, m, n_boot, seed, lo_c, hi_c, len(grid),
                                                                          (loss, mode, how))
         left, right = st.columns(2)
-        left.plotly_chart(figures.runs_figure(runs, fronts, bands=bands_loss), key="runs")
-        right.plotly_chart(figures.residuals_figure(
-            runs, {f"fit: {FORMS[m].title}": p / runs["loss"].to_numpy() - 1.0 for m, p in preds.items()},
-            {f"fit: {FORMS[m].title}": COLORS[m] for m in fitted}), key="resid")
+        with left:
+            charts.plotly_chart(figures.runs_figure(runs, fronts, bands=bands_loss), key="runs")
+        with right:
+            charts.plotly_chart(figures.residuals_figure(
+                runs, {f"fit: {FORMS[m].title}": p / runs["loss"].to_numpy() - 1.0 for m, p in preds.items()},
+                {f"fit: {FORMS[m].title}": COLORS[m] for m in fitted}), key="resid")
         published = [{**cache.frontier(s, lo_c, hi_c), "name": laws[s].name, "citation": laws[s].citation,
                       "locator": laws[s].locator, "dash": "dot",
                       "color": figures.PALETTE[(4 + i) % len(figures.PALETTE)]}
                      for i, s in enumerate(v["compare"])]
-        st.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit vs "
-                                                "published", bands=bands_n), key="alloc")
+        charts.plotly_chart(figures.frontier_figure(fronts + published, "N", "Compute-optimal parameters: your fit "
+                                                    "vs published", bands=bands_n), key="alloc")
         if int(v["hold"]):
             with guard.section("back-test the fits", ds):
                 fit_views.backtest_panel(ds, tuple(fitted), int(v["hold"]), loss, prep)

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from scaling_explorer import figures, views
-from scaling_explorer.app import cache, exports, widgets
+from scaling_explorer.app import cache, charts, exports, widgets
 from scaling_explorer.plan import frontier_rows
 from scaling_explorer.state import Field
 from scaling_explorer.units import dash_columns, fmt_sci
@@ -48,15 +48,17 @@ panels = (("loss", "Predicted loss along the frontier"), ("N", "Compute-optimal 
           ("D", "Compute-optimal tokens D*(C)"), ("tokens_per_param", "Tokens per parameter D*/N*"))
 overlay = figures.runs_for_overlay(cache.notable_runs()) if v["runs"] == "on" else None
 # one legend for the four panels (same laws, same colours): drawn once, unchanged when the budget moves
-st.plotly_chart(figures.legend_figure(curves, 20.0, overlay), key="fig-legend", config={"displayModeBar": False})
+charts.plotly_chart(figures.legend_figure(curves, 20.0, overlay), key="fig-legend", config={"displayModeBar": False})
 cols = st.columns(2)
 for i, (q, title) in enumerate(panels):
     fig = figures.frontier_figure(curves, q, title, reference_ratio=20.0, marker_C=C_mark, runs=overlay, legend=False)
-    cols[i % 2].plotly_chart(fig, key=f"fig-{q}", config=exports.chart_config(f"frontier_{q}"))
+    with cols[i % 2]:
+        charts.plotly_chart(fig, key=f"fig-{q}", config=exports.chart_config(f"frontier_{q}"))
 
 one_d = views.single_variable_panel(selected)
 if one_d:
-    st.plotly_chart(figures.single_variable_figure(one_d), key="fig-1d", config=exports.chart_config("single_variable"))
+    charts.plotly_chart(figures.single_variable_figure(one_d), key="fig-1d",
+                        config=exports.chart_config("single_variable"))
 
 table = pd.DataFrame(frontier_rows(selected, C_mark))
 st.subheader(f"At C = {fmt_sci(C_mark)} FLOPs")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from scaling_explorer import conventions, figures
-from scaling_explorer.app import cache, exports, guard, plan_views, runconfig_views, widgets
+from scaling_explorer.app import cache, charts, exports, guard, plan_views, runconfig_views, widgets
 from scaling_explorer.state import Field
 from scaling_explorer.units import dash_columns, fmt_sci, human
 
@@ -127,16 +127,16 @@ with guard.section("show the plan", ds):      # figures, metrics and tables from
         plan_views.metrics(p, bands, v["boot"], int(v["seed"]))
         plan_views.tabs(p, FIELDS[14].choices, K["tab"])
         if law.has_loss_nd:
-            st.plotly_chart(figures.isoflop_figure(cache.isoflop(law.slug, C, U), law.name, law.citation, C,
-                                                   U if math.isfinite(U) else None, fixed_N=N_fix),
-                            key="isoflop", config=exports.chart_config("isoflop"))
+            charts.plotly_chart(figures.isoflop_figure(cache.isoflop(law.slug, C, U), law.name, law.citation, C,
+                                                       U if math.isfinite(U) else None, fixed_N=N_fix),
+                                key="isoflop", config=exports.chart_config("isoflop"))
         else:
             st.info("This law publishes an allocation rule but no loss function, so there is no isoFLOP curve.")
 
     st.subheader(f"The same budget under each law: C = {fmt_sci(C)} FLOPs"
                  + (f", {human(U)} unique tokens" if math.isfinite(U) else ""))
     side = pd.DataFrame(cache.compare(tuple(dict.fromkeys((law.slug,) + tuple(v["cmp"]))), C, U, v["conv"]))
-    st.plotly_chart(figures.comparison_figure(side), key="compare", config=exports.chart_config("compare"))
+    charts.plotly_chart(figures.comparison_figure(side), key="compare", config=exports.chart_config("compare"))
     st.dataframe(dash_columns(side[["law", "N*", "D*", "D*/N*", "loss", "convention", "paper", "locator"]],
                               {"D*/N*": "float", "loss": "loss"}), hide_index=True,
                  column_config=widgets.law_table_config())

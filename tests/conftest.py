@@ -122,3 +122,16 @@ def run_page(page: str, timeout: float = 120, **params):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def charts(at) -> list:
+    """Every chart a page drew: the in-place chart component (scaling_explorer.app.charts), or
+    st.plotly_chart where that falls back."""
+    from scaling_explorer.app import charts as in_place
+    return [e for e in at.get("bidi_component") if e.proto.component_name == in_place.NAME] + list(at.get("plotly_chart"))
+
+
+def figures(at) -> list[dict]:
+    """The figures (data, layout) of every chart a page drew."""
+    from scaling_explorer.app import charts as in_place
+    return [in_place.figure_of(e) for e in charts(at)]

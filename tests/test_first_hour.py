@@ -1,11 +1,10 @@
 """Issue 13, 'a researcher's first hour': widget state that cannot drift from what is computed,
 every visible choice in the link, numbers shown and exported in one format."""
-import json
 import re
 
 import pytest
 
-from conftest import run_page
+from conftest import figures, run_page
 
 
 def qp(at, key):
@@ -49,7 +48,7 @@ def _num(label: str) -> float:
 
 
 def _texts(at) -> str:
-    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")]
+    titles = [f["layout"].get("title", {}).get("text", "") for f in figures(at)]
     return " ".join(titles + [m.value for m in at.markdown])
 
 

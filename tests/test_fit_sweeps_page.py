@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, run_page, serve_shared
+from conftest import ROOT, charts, run_page, serve_shared
 from scaling_explorer import figures, ingest, registry, store, sweeps
 from scaling_explorer.fitting import FitError, fit
 
@@ -119,7 +119,7 @@ def test_sweep_page_shows_the_envelope_and_fits_all_best_or_frontier():
     at = run_fit(ds=ds, forms="chinchilla", hold="20")
     assert at.radio(key="fit.loss").value == "huber" and at.radio(key="fit.pick").value == "all"
     assert "the law follows the best-tuned runs" in texts(at, "caption")
-    assert len(at.get("plotly_chart")) == 4                       # the sweep chart + the three fit charts
+    assert len(charts(at)) == 4                       # the sweep chart + the three fit charts
     assert "varying learning_rate, batch_size" in texts(at, "caption") and "240 runs in 48" in texts(at, "caption")
     bt = at.dataframe[1].value                                     # the sweep: both fit losses back-tested
     assert set(bt["loss"]) == {"Symmetric Huber (default)", "Frontier fit (asymmetric)"}

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, run_page
+from conftest import ROOT, charts, run_page
 from scaling_explorer import ingest, store, userdb
 
 T0 = datetime(2026, 1, 10, 12, 0, 0)
@@ -379,7 +379,7 @@ def test_sign_in_when_configured_guards_every_page():
         at.run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert [b.label for b in at.button] == ["Sign in"], page
-        assert not at.dataframe and not at.get("plotly_chart"), page
+        assert not at.dataframe and not charts(at), page
 
 
 @pytest.mark.parametrize("page", ["laws", "planner", "fit", "families", "data"])

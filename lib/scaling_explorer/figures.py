@@ -19,9 +19,15 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8
 # polar, 3-D...), ~15 ms a figure here, several figures a rerun.
 _WHITE = pio.templates["plotly_white"].layout.to_plotly_json()
 VIRIDIS = get_colorscale("Viridis")     # as plotly's validation would expand the name
+# Text in the app's own typeface and colour (Streamlit's "Source Sans", #31333F; tick labels muted), as
+# Streamlit's chart theme drew it: the charts are drawn by Plotly.js directly (scaling_explorer.app.charts).
+_TEXT = dict(family='"Source Sans", "Source Sans Pro", sans-serif', color="#31333F")
+_AXIS_TEXT = dict(tickfont=dict(color="#6b6f80"))
 TEMPLATE = go.layout.Template(layout={k: _WHITE[k] for k in (
-    "paper_bgcolor", "plot_bgcolor", "colorway", "font", "xaxis", "yaxis", "hovermode", "hoverlabel", "title",
-    "shapedefaults", "annotationdefaults") if k in _WHITE})
+    "paper_bgcolor", "plot_bgcolor", "colorway", "xaxis", "yaxis", "hovermode", "hoverlabel",
+    "shapedefaults", "annotationdefaults") if k in _WHITE} | {
+    "font": _TEXT, "title": {**_WHITE.get("title", {}), "font": dict(weight=600)},
+    "xaxis": {**_WHITE["xaxis"], **_AXIS_TEXT}, "yaxis": {**_WHITE["yaxis"], **_AXIS_TEXT}})
 AXIS_TITLES = {
     "C": "Training compute C (FLOPs)",
     "N": "Parameters N",

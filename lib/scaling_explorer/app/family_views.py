@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import figures, views
-from . import cache, exports, widgets
+from . import cache, charts, exports, widgets
 from ..units import fmt_sci, human
 
 PAGE = "families"
@@ -33,8 +33,8 @@ class View:
 
     def show(self, fig) -> None:
         """Draw a chart where its section is, with the export config."""
-        st.plotly_chart(fig, key=f"fam-{self.fam}-{self.n_charts}",
-                        config=exports.chart_config(f"family_{self.fam}_{self.n_charts}"))
+        charts.plotly_chart(fig, key=f"fam-{self.fam}-{self.n_charts}",
+                            config=exports.chart_config(f"family_{self.fam}_{self.n_charts}"))
         self.n_charts += 1
 
     def value(self, key: str):

@@ -12,7 +12,7 @@ from .. import figures, views
 from ..fitting import FRONTIER_PENALTY, FitError
 from ..forms import FIT_FORMS as FORMS
 from ..sweeps import envelope, hyperparameter_columns
-from . import cache, guard, widgets
+from . import cache, charts, guard, widgets
 
 LOSS_LABELS = {"huber": "Symmetric Huber (default)", "frontier": "Frontier fit (asymmetric)"}
 PICK_LABELS = {"all": "All runs", "best": "Best run per (N, D) cell"}
@@ -65,7 +65,7 @@ def fit_choices(ds: str, K: dict):
                    + (f" (varying {', '.join(hp)})" if hp else "") + ". Three ways to fit it: all runs with the "
                    "symmetric fit (tracks the average run), the best run of each cell, or the frontier fit over all "
                    "runs (choose 'Frontier fit' above).")
-        st.plotly_chart(figures.sweep_figure(every.rows, envelope(every.rows)), key="sweep")
+        charts.plotly_chart(figures.sweep_figure(every.rows, envelope(every.rows)), key="sweep")
     return loss, mode, how, prep
 
 
@@ -179,8 +179,8 @@ def any_form(ds: str, tbl, page: str, fields, K: dict) -> None:
                              hide_index=True)
                 for w in r.warnings:
                     st.warning(f"{form.title}: {w}. Treat this fit as unreliable.")
-                st.plotly_chart(figures.observed_vs_fit_figure(tbl[picked[0]].to_numpy(), tbl[picked[-1]].to_numpy(),
-                                                               form.predict(r.theta, X), picked[0], picked[-1],
-                                                               form.title), key="anyfit")
+                charts.plotly_chart(figures.observed_vs_fit_figure(
+                    tbl[picked[0]].to_numpy(), tbl[picked[-1]].to_numpy(), form.predict(r.theta, X), picked[0],
+                    picked[-1], form.title), key="anyfit")
     elif not len(tbl.columns):
         st.caption("This dataset has no numeric columns stored.")

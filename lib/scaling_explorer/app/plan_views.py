@@ -9,7 +9,7 @@ import streamlit as st
 from .. import figures
 from ..plan import Plan, fixed_size_curve
 from ..units import fmt_num, fmt_sci, human
-from . import exports, widgets
+from . import charts, exports, widgets
 
 
 def metrics(p: Plan, bands: dict | None, boot: str, seed: int) -> None:
@@ -93,7 +93,7 @@ def _fixed_tab(p: Plan) -> None:
                          f"({human(fx['N_optimal_same_loss'])} params) reaches the same loss with "
                          f"{fmt_sci(fx['C_optimal_same_loss'])} FLOPs.")
         curve = fixed_size_curve(law, N_fix, fx["D"], U)
-        st.plotly_chart(figures.curves_figure(
+        charts.plotly_chart(figures.curves_figure(
             [{"name": f"{human(N_fix)} parameters", "citation": law.citation, "locator": law.locator,
               **curve, "point": (fx["D"], fx["loss"])}],
             f"Loss vs training tokens for a fixed {human(N_fix)}-parameter model", "Training tokens D",
