@@ -66,6 +66,7 @@ def url_view(page: str, fields: Sequence[Field]) -> None:
     ss = st.session_state
     last_page, _, drawn = ss.get(_RUN, (None, set(), set()))
     ss[_RUN] = (page, set(drawn) if last_page == page else set(), set())
+    box = st.container()   # the notices' place, drawn on every run: what follows keeps its place (notes())
     if all(wkey(page, f) in ss for f in fields):
         return
     raw = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
@@ -75,9 +76,9 @@ def url_view(page: str, fields: Sequence[Field]) -> None:
             v = values[f.key]
             ss[wkey(page, f)] = list(v) if f.kind == "multi" else v
     if info_text(notices):
-        st.info(info_text(notices), icon=":material/link:")
+        box.info(info_text(notices), icon=":material/link:")
     if any(not isinstance(n, Info) for n in notices):
-        st.warning(notice_text(notices), icon="⚠️")
+        box.warning(notice_text(notices), icon="⚠️")
 
 
 def bind(page: str, f: Field) -> str:
@@ -156,6 +157,10 @@ def md(text) -> str:
 
 
 def notes(items, topic: str | None = None) -> None:
-    """Render lib.plan Notes (warnings first), optionally only one topic's."""
-    for n in sorted((n for n in items if topic is None or n.topic == topic), key=lambda n: n.level != "warning"):
-        (st.warning if n.level == "warning" else st.info)(n.text)
+    """Render lib.plan Notes (warnings first), optionally only one topic's, in one container (an empty
+    one takes no space): however many a budget raises, what follows keeps its place in the page, so its
+    charts are updated where they are (app.charts) rather than drawn anew at a shifted position."""
+    shown = sorted((n for n in items if topic is None or n.topic == topic), key=lambda n: n.level != "warning")
+    with st.container():
+        for n in shown:
+            (st.warning if n.level == "warning" else st.info)(n.text)
