@@ -27,7 +27,8 @@ FIELDS = (
     Field("forms", "multi", ("chinchilla", "kaplan_nd"), choices=cache.RUN_FORMS, allow_empty=True, label="Law forms"),
     Field("compare", "multi", tuple(s for s in ("besiroglu2024-refit", "hoffmann2022-eq10") if s in laws),
           choices=alloc_laws, allow_empty=True, label="Published laws",   # verified; see Field.legacy
-          legacy=tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit") if s in laws)),
+          legacy=tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit") if s in laws),
+          names=tuple((s, laws[s].name) for s in alloc_laws)),
     Field("boot", "choice", "0", choices=("0", "200", "1000"), label="Bootstrap resamples"),
     Field("seed", "int", 0, lo=0, hi=2**31 - 1, label="Bootstrap seed"),
     Field("hold", "choice", "20", choices=("0", "10", "20", "30"), label="Back-test hold-out"),

@@ -17,7 +17,7 @@ DEFAULT = ("besiroglu2024-refit", "hoffmann2022-eq10", "kaplan2020-nopt", "deeps
 LEGACY = ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt", "deepseek2024-alloc")
 FIELDS = (
     Field("laws", "multi", tuple(s for s in DEFAULT if s in laws), choices=tuple(laws), allow_empty=True, label="Laws",
-          legacy=tuple(s for s in LEGACY if s in laws)),
+          legacy=tuple(s for s in LEGACY if s in laws), names=tuple((s, laws[s].name) for s in LEGACY if s in laws)),
     Field("C", "log10", 24.0, lo=18.0, hi=27.0, step=0.1, label="Marked compute budget"),
     Field("runs", "choice", "on", choices=("on", "off"), label="Documented training runs"),
 )

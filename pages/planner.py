@@ -31,7 +31,7 @@ FIELDS = (
     # verified default; links from before 2026-12 that omit `law` meant the unrounded Eq. 10 (Field.legacy)
     Field("law", "choice", "besiroglu2024-refit" if "besiroglu2024-refit" in choices else choices[0],
           choices=choices, label="Law", legacy="hoffmann2022-eq10-unrounded" if "hoffmann2022-eq10-unrounded" in choices
-          else None),
+          else None, names=tuple((s, laws[s].name) for s in ("hoffmann2022-eq10-unrounded",) if s in laws)),
     Field("C", "log10", 23.0, lo=18.0, hi=27.0, step=0.1, label="Compute budget"),
     Field("U", "log10", math.inf, lo=9.0, hi=15.0, step=0.1, allow_inf=True, label="Unique tokens"),
     Field("inf", "log10", -math.inf, lo=9.0, hi=16.0, step=0.1, allow_none=True, label="Lifetime inference tokens"),
@@ -48,7 +48,8 @@ FIELDS = (
                                             "deepseek2024-alloc", "gadre2024-c4") if s in laws),
           choices=published_alloc, allow_empty=True, label="Laws to compare",
           legacy=tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt",
-                                   "deepseek2024-alloc", "gadre2024-c4") if s in laws)),
+                                   "deepseek2024-alloc", "gadre2024-c4") if s in laws),
+          names=tuple((s, laws[s].name) for s in published_alloc)),
     Field("conv", "choice", "published", choices=tuple(conventions.CHOICES), label="Comparison convention"),
     Field("tab", "choice", "Data limit", choices=("Data limit", "Inference demand", "Fixed model size", "Cost"),
           label="Open tab"),

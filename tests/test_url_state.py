@@ -110,6 +110,10 @@ def test_an_old_link_that_omits_a_changed_default_reopens_on_the_old_default_wit
     # the address bar is rewritten to name it, so the link no longer depends on any default
     assert needs_rewrite({"C": "1e24"}, CHANGED)
     assert canonical_query({"C": "1e24"}, CHANGED) == {"law": "old", "C": "1e24"}
+    # the notice names the choice as the page does (a law's name), where the field says how
+    named = (Field("law", "choice", "new", choices=("old", "new"), label="Law", legacy="old",
+                   names=(("old", "Old law (Paper 2020)"),)), CHANGED[1])
+    assert "default was Old law (Paper 2020), so" in info_text(decode({"C": "1e24"}, named)[1])
 
 
 def test_a_bare_link_opens_the_new_default_and_new_links_always_name_the_changed_field():

@@ -42,6 +42,7 @@ class Field:
     # reopens on ``legacy`` (with an Info notice). Links written since always name this field
     # when they name any other (``encode``), so they never depend on the default.
     legacy: Any = None
+    names: tuple = ()          # (choice, display name) pairs: how notices name choices (a law's name, not its slug)
 
     def options(self) -> list[float]:
         """The grid a log10 field snaps to (its widget's options)."""
@@ -174,7 +175,8 @@ def decode(params: Mapping[str, Sequence[str] | str], fields: Sequence[Field]) -
         for f in fields:
             if f.legacy is not None and f.key not in given:
                 values[f.key] = f.legacy
-                shown = ", ".join(f.legacy) if f.kind == "multi" else f.legacy
+                name = dict(f.names).get
+                shown = ", ".join(name(c, c) for c in f.legacy) if f.kind == "multi" else name(f.legacy, f.legacy)
                 notices.append(Info(f"This link names no {(f.label or f.key).lower()}: it was written when the "
                                     f"default was {shown}, so that is shown. The address bar now names it."))
     return values, notices
