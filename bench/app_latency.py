@@ -17,6 +17,7 @@ Prints each figure with its target and the ratio target / measured (>= 1 meets t
 
     python bench/app_latency.py [--no-browser] [--rows 1000000]
     python bench/app_latency.py --browser-only --pages planner      # one page against the floor
+    python bench/app_latency.py --browser-only --presses 16         # more presses: less noise
 """
 from __future__ import annotations
 
@@ -331,6 +332,8 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--browser-only", action="store_true", help="only the browser part")
+    ap.add_argument("--presses", type=int, default=8, help="browser part: slider presses per page and floor")
+    ap.add_argument("--loads", type=int, default=3, help="browser part: first loads per page and floor")
     ap.add_argument("--pages", nargs="*", help="browser part: only these pages (laws, planner, fit, families, "
                     "families/F3, ...)")
     args = ap.parse_args()
@@ -338,7 +341,7 @@ def main():
         figure_build()
         rerun_latency(args.reps)
     if not args.no_browser:
-        browser_latency(args.pages)
+        browser_latency(args.pages, args.loads, args.presses)
     if not args.browser_only:
         big_store(args.rows)
 
