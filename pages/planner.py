@@ -144,7 +144,7 @@ with guard.section("show the plan", ds):      # figures, metrics and tables from
     st.caption(f"In {conventions.CHOICES[v['conv']]}. Every row spends exactly {fmt_sci(C)} FLOPs in that convention"
                + (f"; converted rows use {conventions.PEARCE_SONG}" if v["conv"] != "published" else "")
                + ". Losses come from different datasets and tokenizers: compare their shape, not their values.")
-    rc = runconfig_views.section(p, v, K, gpus, hardware, U)
+    rc = runconfig_views.section(p, v, K, hardware, U)
     exports.export_row({**p.to_dict(), "run_config": rc,
                         "bootstrap": {"resamples": int(v["boot"]), "seed": int(v["seed"])} if fitted else None,
                         "comparison": {"convention": v["conv"], "rows": side.to_dict("records")}},

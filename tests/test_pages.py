@@ -409,3 +409,20 @@ def test_a_stored_dataset_with_a_unit_mistake_never_raises_in_a_page():
         assert not at.exception
         shown = [e.value for e in at.error] + [m.value for m in at.metric]
         assert shown, "the page says something: a plan or a plain error"
+
+
+def test_run_config_tab_is_in_the_link_and_only_the_open_tab_is_drawn():
+    """Only the open run-config tab is drawn (a budget change redraws one tab, not three), the link
+    names the open tab, and the plan's export still carries all three parts."""
+    link = dict(law="hoffmann2022-eq10-unrounded", C="1e22")
+    at = run_page("planner", **link)
+    labels = {m.label for m in at.metric}
+    assert "Layers × width" in labels and "Total per GPU (GB)" not in labels
+    assert not [n for n in at.number_input if n.label.startswith("Noise level")]
+    fit = run_page("planner", rctab="Does it fit", tp="2", **link)
+    labels = {m.label for m in fit.metric}
+    assert "Total per GPU (GB)" in labels and "Layers × width" not in labels
+    assert fit.number_input(key="planner.tp").value == 2 and fit.query_params["rctab"] == "Does it fit"
+    sweep = run_page("planner", rctab="Sweep design", noise="0.01", **link)
+    assert sweep.number_input(key="planner.noise").value == 0.01
+    assert any(m.value.startswith("Proposed:") for m in sweep.markdown)

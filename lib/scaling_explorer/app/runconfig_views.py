@@ -36,19 +36,31 @@ FIELDS = (
     Field("mem", "float", 80.0, lo=1.0, hi=10_000.0, label="Memory per GPU (GB)"),
     Field("swC", "log10", 20.0, lo=15.0, hi=25.0, step=0.5, label="Small-run budget"),
     Field("noise", "float", 0.005, lo=0.0, hi=0.2, label="Noise level"),
+    Field("rctab", "choice", "Config", choices=("Config", "Does it fit", "Sweep design"), label="Run config tab"),
 )
+F = {f.key: f for f in FIELDS}
 
 
-def config(p: Plan, v: dict, K: dict):
-    """Part 1: shape, batch, LR, steps and schedule for the plan, with the config's own loss."""
+def _key(name: str) -> str:
+    """The widget key of this section's URL field `name`, bound for this run (widgets.bind): only the
+    open tab's widgets are drawn, and one drawn again after a run away shows the kept value."""
+    return widgets.bind("planner", F[name])
+
+
+def config_inputs() -> None:
+    """Part 1's inputs: sequence length, hyperparameter law, shape rule, schedule."""
     c = st.columns(4)
-    c[0].number_input("Sequence length", 128, 1_048_576, step=512, key=K["seq"])
-    c[1].selectbox("Hyperparameter law", FIELDS[1].choices, key=K["hp"], format_func=lambda k: HYPER_SHORT.get(k, HYPER_LAWS[k]),
+    c[0].number_input("Sequence length", 128, 1_048_576, step=512, key=_key("seq"))
+    c[1].selectbox("Hyperparameter law", FIELDS[1].choices, key=_key("hp"),
+                   format_func=lambda k: HYPER_SHORT.get(k, HYPER_LAWS[k]),
                    help="\n\n".join(f"**{HYPER_SHORT[k]}**: {t}" for k, t in HYPER_LAWS.items()))
-    c[2].selectbox("Shape rule", FIELDS[2].choices, key=K["shape"], help="\n\n".join(
+    c[2].selectbox("Shape rule", FIELDS[2].choices, key=_key("shape"), help="\n\n".join(
         f"**{k}**: {t}" for k, t in SHAPE_RULES.items()))
-    c[3].selectbox("LR schedule", SCHEDULES, key=K["sched"])
-    rc = cache.run_config(p.law.slug, p.C, p.U, v["hp"], int(v["seq"]), v["sched"], v["shape"])
+    c[3].selectbox("LR schedule", SCHEDULES, key=_key("sched"))
+
+
+def config(rc) -> None:
+    """Part 1: shape, batch, LR, steps and schedule for the plan, with the config's own loss."""
     s = rc.shape
     m = st.columns(4) + st.columns(4)
     m[0].metric("Layers × width", f"{s.n_layers} × {s.d_model}", help=SHAPE_RULES[rc.shape_rule])
@@ -72,38 +84,44 @@ def config(p: Plan, v: dict, K: dict):
     st.caption(f"{rc.hyper['how']}. Parameters: {s.n_layers}·(4d² + 2d·d_ff + 2d) + d non-embedding, plus "
                f"vocab·d in and out ({s.vocab:,} tokens, UNVERIFIED default). Same budget: D = C / (6·N_config).")
     widgets.notes(rc.notes)
-    return rc
 
 
-def memory(rc, v: dict, K: dict, gpus: dict, hardware: tuple) -> dict:
-    """Part 2: memory per accelerator, the smallest GPU count that fits, time and cost."""
-    mem_table = cache.gpu_memory()
-    c = st.columns(5)
-    c[0].selectbox("Sharding", SHARDINGS, key=K["shard"])
-    c[1].number_input("Tensor parallel", 1, 64, key=K["tp"])
-    c[2].number_input("Pipeline parallel", 1, 512, key=K["pp"])
-    c[3].selectbox("Precision", tuple(PRECISIONS), key=K["prec"], format_func=lambda k: PRECISION_SHORT.get(k, k),
-                   help="\n\n".join(f"**{PRECISION_SHORT.get(k, k)}**: {t}" for k, t in PRECISION_LABELS.items()))
-    c[4].selectbox("Activation recomputation", RECOMPUTE, key=K["recomp"])
-    c = st.columns(2)
-    c[0].number_input("Micro-batch (sequences)", 1, 1024, key=K["mbs"])
+def memory_report(rc, v: dict, hardware: tuple) -> tuple[dict, float, str]:
+    """Part 2's numbers (what the JSON export carries, drawn or not): the report ({} when it cannot be
+    sized), the memory per GPU it assumed, and why not."""
     name, n_gpus, peak, mfu, price = hardware
-    preset = mem_table.get(name)
-    if preset is None:
-        c[1].number_input("Memory per GPU (GB)", 1.0, 10_000.0, step=8.0, key=K["mem"])
-    else:
-        c[1].number_input("Memory per GPU (GB)", value=float(preset), disabled=True, key=f"presetmem.{name}",
-                          help="From the accelerator preset (vendor figure in the table); pick 'custom' to enter one.")
+    preset = cache.gpu_memory().get(name)
     mem_gb = float(preset if preset is not None else v["mem"])
     s = rc.shape
     try:
-        r = cache.memory_report(float(rc.params["total"]), s.n_layers, s.d_model, s.n_heads, rc.seq_len, mem_gb,
-                                v["shard"], int(v["tp"]), int(v["pp"]), int(v["mbs"]), v["recomp"], v["prec"],
-                                int(n_gpus), float(rc.compute), float(peak), float(mfu), float(price),
-                                int(rc.batch_sequences))
+        return (cache.memory_report(float(rc.params["total"]), s.n_layers, s.d_model, s.n_heads, rc.seq_len, mem_gb,
+                                    v["shard"], int(v["tp"]), int(v["pp"]), int(v["mbs"]), v["recomp"], v["prec"],
+                                    int(n_gpus), float(rc.compute), float(peak), float(mfu), float(price),
+                                    int(rc.batch_sequences)), mem_gb, "")
     except ValueError as e:
-        st.warning(f"Cannot size the memory: {e}")
-        return {}
+        return {}, mem_gb, str(e)
+
+
+def memory(rc, r: dict, mem_gb: float, why: str, hardware: tuple) -> None:
+    """Part 2: memory per accelerator, the smallest GPU count that fits, time and cost."""
+    c = st.columns(5)
+    c[0].selectbox("Sharding", SHARDINGS, key=_key("shard"))
+    c[1].number_input("Tensor parallel", 1, 64, key=_key("tp"))
+    c[2].number_input("Pipeline parallel", 1, 512, key=_key("pp"))
+    c[3].selectbox("Precision", tuple(PRECISIONS), key=_key("prec"), format_func=lambda k: PRECISION_SHORT.get(k, k),
+                   help="\n\n".join(f"**{PRECISION_SHORT.get(k, k)}**: {t}" for k, t in PRECISION_LABELS.items()))
+    c[4].selectbox("Activation recomputation", RECOMPUTE, key=_key("recomp"))
+    c = st.columns(2)
+    c[0].number_input("Micro-batch (sequences)", 1, 1024, key=_key("mbs"))
+    name, n_gpus, peak, mfu, price = hardware
+    if cache.gpu_memory().get(name) is None:
+        c[1].number_input("Memory per GPU (GB)", 1.0, 10_000.0, step=8.0, key=_key("mem"))
+    else:
+        c[1].number_input("Memory per GPU (GB)", value=mem_gb, disabled=True, key=f"presetmem.{name}",
+                          help="From the accelerator preset (vendor figure in the table); pick 'custom' to enter one.")
+    if not r:
+        st.warning(f"Cannot size the memory: {why}")
+        return
     d = r["per_device_gb"]
     m = st.columns(5)
     for i, (k, lab) in enumerate((("weights", "Weights"), ("gradients", "Gradients"), ("optimizer", "Optimizer states"),
@@ -122,19 +140,24 @@ def memory(rc, v: dict, K: dict, gpus: dict, hardware: tuple) -> dict:
                "equations read in transcriptions (UNVERIFIED against the PDF). No buffers, fragmentation or logits.")
     for n in r["notes"]:
         st.warning(n)
-    return r
 
 
-def sweep(p: Plan, v: dict, K: dict, U: float) -> list[dict]:
+def sweep_rows(p: Plan, v: dict, U: float) -> list[dict]:
+    """Part 3's numbers (what the JSON export carries, drawn or not)."""
+    if not p.law.has_loss_nd:
+        return []
+    return cache.sweep_designs(p.law.slug, 10 ** v["swC"], p.C, float(v["noise"]), 0, U)
+
+
+def sweep(p: Plan, rows: list[dict]) -> None:
     """Part 3: an isoFLOP grid for the small runs and how tightly it pins N* and the loss at C."""
     if not p.law.has_loss_nd:
         st.info("This law has no L(N, D), so a sweep cannot be simulated from it.")
-        return []
-    widgets.log_slider("planner", FIELDS[11], "FLOPs", st, help="Total compute of all the small runs together.")
-    st.number_input("Noise level σ (loss × e^(σ·ε))", 0.0, 0.2, step=0.001, format="%.3f", key=K["noise"])
-    rows = cache.sweep_designs(p.law.slug, 10 ** v["swC"], p.C, float(v["noise"]), 0, U)
+        return
+    widgets.log_slider("planner", F["swC"], "FLOPs", st, help="Total compute of all the small runs together.")
+    st.number_input("Noise level σ (loss × e^(σ·ε))", 0.0, 0.2, step=0.001, format="%.3f", key=_key("noise"))
     if not rows:
-        return []
+        return
     base = rows[0]
     st.markdown(f"Proposed: **{base['budgets']} budgets** from {fmt_sci(base['smallest C'])} to "
                 f"{fmt_sci(base['largest C'])} FLOPs (½ decade apart), **7 sizes each** (±0.6 decades around the law's "
@@ -153,23 +176,35 @@ def sweep(p: Plan, v: dict, K: dict, U: float) -> list[dict]:
                      **{k: st.column_config.NumberColumn(format="%.3e") for k in ("N* low", "N* high")},
                      **{k: st.column_config.NumberColumn(format="%.3f") for k in ("loss low", "loss high")},
                      **{k: st.column_config.TextColumn() for k in ("smallest C", "largest C", "runs compute")}})
-    return rows
 
 
-def section(p: Plan, v: dict, K: dict, gpus: dict, hardware: tuple, U: float) -> dict:
-    """The planner's Run config section: three tabs; returns what the JSON export carries."""
+def section(p: Plan, v: dict, K: dict, hardware: tuple, U: float) -> dict:
+    """The planner's Run config section: three tabs; returns what the JSON export carries. Only the
+    open tab is drawn (the tabs track their state, and the open one is in the link): a budget change
+    then redraws one tab's numbers, not three; the export still carries all three."""
     st.subheader("Run config: from this plan to a run you can launch")
-    t1, t2, t3 = st.tabs(["Config", "Does it fit", "Sweep design"])
+    t1, t2, t3 = st.tabs(F["rctab"].choices, key=K["rctab"], on_change="rerun")
     try:
-        with t1:
-            rc = config(p, v, K)
+        rc = cache.run_config(p.law.slug, p.C, p.U, v["hp"], int(v["seq"]), v["sched"], v["shape"])
     except (ValueError, KeyError) as e:
-        t1.warning(f"No run config for this law: {e}")
+        rc, why = None, e
+    if t1.open is not False:      # None only if the tabs did not track state: draw every tab
+        with t1:
+            config_inputs()
+            if rc is None:
+                st.warning(f"No run config for this law: {why}")
+            else:
+                config(rc)
+    if rc is None:
         return {}
-    with t2:
-        mem = memory(rc, v, K, gpus, hardware)
-    with t3:
-        rows = sweep(p, v, K, U)
+    mem, mem_gb, mem_why = memory_report(rc, v, hardware)
+    if t2.open is not False:
+        with t2:
+            memory(rc, mem, mem_gb, mem_why, hardware)
+    rows = sweep_rows(p, v, U)
+    if t3.open is not False:
+        with t3:
+            sweep(p, rows)
     return {"config": rc.to_dict(), "memory": mem, "sweep_design": {"noise": v["noise"], "small_budget": 10 ** v["swC"],
                                                                     "seed": 0, "designs": rows},
             "yaml": config_text(rc, "yaml", mem.get("parallel")), "toml": config_text(rc, "toml", mem.get("parallel"))}
