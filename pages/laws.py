@@ -48,12 +48,14 @@ panels = (("loss", "Predicted loss along the frontier"), ("N", "Compute-optimal 
           ("D", "Compute-optimal tokens D*(C)"), ("tokens_per_param", "Tokens per parameter D*/N*"))
 overlay = figures.runs_for_overlay(cache.notable_runs()) if v["runs"] == "on" else None
 # one legend for the four panels (same laws, same colours): drawn once, unchanged when the budget moves
-charts.plotly_chart(figures.legend_figure(curves, 20.0, overlay), key="fig-legend", config={"displayModeBar": False})
-cols = st.columns(2)
-for i, (q, title) in enumerate(panels):
-    fig = figures.frontier_figure(curves, q, title, reference_ratio=20.0, marker_C=C_mark, runs=overlay, legend=False)
-    with cols[i % 2]:
-        charts.plotly_chart(fig, key=f"fig-{q}", config=exports.chart_config(f"frontier_{q}"))
+charts.plotly_chart(figures.legend_figure(curves, 20.0, overlay), key="fig-legend", config={"displayModeBar": False},
+                    fit_legend=True)
+for row in (panels[:2], panels[2:]):     # a row at a time: on a phone they stack as loss, N*, D*, D*/N*
+    for col, (q, title) in zip(st.columns(2), row):
+        fig = figures.frontier_figure(curves, q, title, reference_ratio=20.0, marker_C=C_mark, runs=overlay,
+                                      legend=False)
+        with col:
+            charts.plotly_chart(fig, key=f"fig-{q}", config=exports.chart_config(f"frontier_{q}"))
 
 one_d = views.single_variable_panel(selected)
 if one_d:

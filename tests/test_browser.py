@@ -678,3 +678,20 @@ def test_charts_draw_when_served_under_a_base_path(chromium_path, tmp_path_facto
         page.locator(".js-plotly-plot .scatterlayer path").first.wait_for()
         assert page.get_by_text("The chart library did not load").count() == 0
         assert page.evaluate("() => [...document.scripts].some(s => s.src.includes('/explorer/app/static/plotly-'))")
+
+
+def test_laws_legend_takes_the_height_its_entries_need_at_the_drawn_width(app_url, browser_page):
+    """The shared legend is sized in the browser (charts.fitLegend): at desktop width its entries sit
+    side by side, so it is shorter than the one-column height the server sends, and nothing is cut off."""
+    page = browser_page
+    page.goto(app_url + "/?laws=hoffmann2022-eq10,besiroglu2024-refit,kaplan2020-nopt,deepseek2024-alloc&C=1e22")
+    page.locator(".js-plotly-plot .scatterlayer path").first.wait_for()
+    legend_chart = page.locator(".se-plot").first
+
+    def fitted():
+        got = legend_chart.evaluate("el => el._fullLayout && [el._fullLayout.height, el.__seFitted || 0, "
+                                    "el.querySelector('.legend').getBoundingClientRect().height]")
+        return got if got and got[1] and abs(got[0] - got[1]) <= 2 else None
+    height, _, legend_px = _wait_for(fitted, 30, "the legend chart to be fitted to its legend", page)
+    one_column = 12 + 6 * 21        # six entries stacked, none wrapped: below what the server sends
+    assert height < one_column and legend_px <= height, (height, legend_px, one_column)

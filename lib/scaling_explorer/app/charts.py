@@ -41,6 +41,16 @@ function loadPlotly(src) {
   });
   return window.__scalingExplorerPlotly;
 }
+// A legend-only chart takes the height its legend needs at the width it is drawn (rows of entries
+// side by side on a desktop, one column on a phone), which the server cannot know.
+function fitLegend(el) {
+  const legend = el.__seFitLegend && el.querySelector(".legend");
+  if (!legend) return;
+  const m = el._fullLayout.margin;
+  const want = Math.ceil(legend.getBoundingClientRect().height) + m.t + m.b + 2;
+  el.__seFitted = want;                         // kept for the next rerun's Plotly.react (no jump back)
+  if (Math.abs(want - el._fullLayout.height) > 2) return window.Plotly.relayout(el, { height: want });
+}
 export default function (component) {
   const { data, parentElement } = component;
   let el = parentElement.querySelector(":scope > .se-plot");
@@ -50,9 +60,11 @@ export default function (component) {
     parentElement.appendChild(el);
   }
   const traces = JSON.parse(data.data), layout = JSON.parse(data.layout);
-  loadPlotly(data.src).then((P) => P.react(el, traces, layout, data.config)).then(() => {
+  el.__seFitLegend = data.fitLegend;
+  if (data.fitLegend && el.__seFitted) layout.height = el.__seFitted;
+  loadPlotly(data.src).then((P) => P.react(el, traces, layout, data.config)).then(() => fitLegend(el)).then(() => {
     if (!el.__seResize) {                      // follow the column's width (sidebar, window, phone rotation)
-      el.__seResize = new ResizeObserver(() => window.Plotly.Plots.resize(el));
+      el.__seResize = new ResizeObserver(() => window.Plotly.Plots.resize(el).then(() => fitLegend(el)));
       el.__seResize.observe(el);
     }
   }).catch((err) => {
@@ -81,23 +93,25 @@ _READY = (STATIC.parent / "app.py").exists() and _asset_ready()
 _component = st.components.v2.component(NAME, js=_JS, isolate_styles=False) if _READY else None
 
 
-def payload(fig, config: dict | None = None) -> dict:
-    """What the component receives: traces and layout as JSON, the layout carrying a digest of the traces."""
+def payload(fig, config: dict | None = None, fit_legend: bool = False) -> dict:
+    """What the component receives: traces and layout as JSON, the layout carrying a digest of the traces;
+    fit_legend: the browser sets the chart's height to its legend's (a legend-only chart)."""
     spec = fig.to_plotly_json()
     data = to_json_plotly(spec["data"])
     layout = dict(spec["layout"], datarevision=hashlib.blake2b(data.encode(), digest_size=8).hexdigest())
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     return {"data": data, "layout": to_json_plotly(layout),
             "config": {"displaylogo": False, "responsive": False} | (config or {}),
-            "src": f"/{base + '/' if base else ''}app/static/{ASSET}"}
+            "src": f"/{base + '/' if base else ''}app/static/{ASSET}", "fitLegend": fit_legend}
 
 
-def plotly_chart(fig, *, key: str, config: dict | None = None) -> None:
-    """Draw `fig` in the current container as the chart `key`, updated in place on later reruns."""
+def plotly_chart(fig, *, key: str, config: dict | None = None, fit_legend: bool = False) -> None:
+    """Draw `fig` in the current container as the chart `key`, updated in place on later reruns;
+    fit_legend: a legend-only chart, sized in the browser to its legend (see `payload`)."""
     if _component is None or not st.get_option("server.enableStaticServing"):
         st.plotly_chart(fig, key=key, config=config)
         return
-    _component(key=key, data=payload(fig, config))
+    _component(key=key, data=payload(fig, config, fit_legend))
 
 
 def figure_of(element) -> dict:
