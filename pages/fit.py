@@ -64,9 +64,9 @@ with guard.section("fit and draw this dataset", ds):
         FIELDS = FIELDS[:7] + (Field("afcols", "multi", (), choices=tuple(tbl.columns), label="Columns"),) + FIELDS[8:]
     if len(runs):
         c1, c2 = st.columns(2)
-        c1.multiselect("Law forms to fit", cache.RUN_FORMS, key=K["forms"],
+        c1.multiselect("Law forms to fit", cache.RUN_FORMS, key=K["forms"], wrap=True,
                        format_func=lambda m: f"{FORMS[m].title} — {FORMS[m].citation}")
-        c2.multiselect("Compare the allocation with published laws", alloc_laws, key=K["compare"],
+        c2.multiselect("Compare the allocation with published laws", alloc_laws, key=K["compare"], wrap=True,
                        format_func=lambda s: laws[s].label)
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Bootstrap resamples (uncertainty bands)", FIELDS[3].choices, key=K["boot"],

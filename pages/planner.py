@@ -96,7 +96,7 @@ with left:
                  help="Bands for laws fitted to your runs; published laws carry no resamples here.")
     st.number_input("Bootstrap seed", 0, 2**31 - 1, step=1, key=K["seed"], disabled=not fitted)
 with right:
-    st.multiselect("Compare this budget across laws", published_alloc, key=K["cmp"],   # short chips: all in view
+    st.multiselect("Compare this budget across laws", published_alloc, key=K["cmp"], wrap=True,  # all chips in view
                    format_func=lambda s: laws[s].name + ("" if laws[s].verified else " (UNVERIFIED)"),
                    help="Each law's paper is named in the table below.")
     st.selectbox("Compare in", tuple(conventions.CHOICES), key=K["conv"], format_func=conventions.CHOICES.get,

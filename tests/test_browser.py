@@ -163,6 +163,13 @@ def test_planner_link_renders_and_slider_updates_url(app_url, browser_page):
     assert thumb_label.inner_text().strip() == "1e22 FLOPs"
     gpus = page.get_by_test_id("stNumberInput").filter(has_text="GPU count").locator("input")
     assert gpus.input_value() == "512"
+    # every law to compare is in view as a chip (in a column Streamlit keeps chips on one scrolling row)
+    chips = page.get_by_test_id("stMultiSelect").filter(has_text="Compare this budget").evaluate(
+        """el => { const box = el.querySelector('[data-testid=stMultiSelectTagsContainer]').getBoundingClientRect();
+                   const tags = [...el.querySelectorAll('[data-tag]')].map(t => t.getBoundingClientRect());
+                   return [tags.length, tags.filter(r => r.left >= box.left - 1 && r.right <= box.right + 1
+                                                    && r.bottom <= box.bottom + 1).length]; }""")
+    assert chips[0] == 5 and chips[1] == chips[0], f"{chips[1]} of {chips[0]} comparison chips in view"
 
     # 2. A Plotly chart with drawn traces.
     assert page.locator(".js-plotly-plot .scatterlayer path").count() > 0
