@@ -7,9 +7,9 @@
    chromium): each page's first load on a warm server to its first chart, and a slider key press
    to the end of the chart redraw, against the framework's floor measured in the same run and the
    same Chromium: a minimal Streamlit app with one slider and one Plotly chart (st.plotly_chart).
-   Targets: first load within 2x the floor's, slider median within 1.5x. The pages draw their charts
-   with scaling_explorer.app.charts (updated in place); the same one-chart app drawn that way is
-   printed once for context.
+   Targets: first load within 2x the floor's, slider median within 1.5x. With
+   SCALING_EXPLORER_INPLACE_CHARTS=1 the pages draw their charts in place (scaling_explorer.app.charts,
+   opt-in), and the same one-chart app drawn that way is printed once for context.
 4. A user store holding 1,000,000 imported runs: import time (target <= 30 s), a filtered
    query (target <= 200 ms), and this process's peak memory.
 
@@ -271,11 +271,14 @@ def browser_latency(only: list[str] | None = None, loads: int = 3, presses: int 
             floor_url = floor_base + "/"
             _first_load(b, floor_url)                                          # warm the server
             _first_load(b, fast_base + "/")
-            f_slider = statistics.median(_slider_to_chart(b, floor_url, "Compute budget", presses))
-            fast_ms = statistics.median(_slider_to_chart(b, fast_base + "/", "Compute budget", presses))
-            what = "context: the floor app, its chart drawn as the pages draw theirs"
-            print(f"{what:58s} {fast_ms:10.1f} ms  floor "
-                  f"{f_slider:7.1f} ms  {fast_ms / f_slider:5.2f}x (st.plotly_chart remounts a changed chart)")
+            in_place = os.environ.get("SCALING_EXPLORER_INPLACE_CHARTS") == "1"
+            print(f"pages' charts: {'in place (SCALING_EXPLORER_INPLACE_CHARTS=1)' if in_place else 'st.plotly_chart (default)'}")
+            if in_place:
+                f_slider = statistics.median(_slider_to_chart(b, floor_url, "Compute budget", presses))
+                fast_ms = statistics.median(_slider_to_chart(b, fast_base + "/", "Compute budget", presses))
+                what = "context: the floor app, its chart drawn as the pages draw theirs"
+                print(f"{what:58s} {fast_ms:10.1f} ms  floor "
+                      f"{f_slider:7.1f} ms  {fast_ms / f_slider:5.2f}x (st.plotly_chart remounts a changed chart)")
             # The floor is measured again right before each page (the same number of loads and presses),
             # and each page is compared with its own floor: on this 2-core machine the floor alone drifts
             # 1.5-2x within a run, which a single floor measured at the start would pass on as the page's.

@@ -75,7 +75,8 @@ def _served(tmp_path_factory, base_path: str = ""):
     """`streamlit run app.py` on a free port (under `base_path`, as `make serve BASE_PATH=…`), its DuckDB
     files in a temporary dir; yields the app's address."""
     port = _free_port()
-    env = dict(os.environ, SCALING_EXPLORER_VAR=str(tmp_path_factory.mktemp("var")))
+    # the in-place charts (opt-in, scaling_explorer.app.charts) are what these tests check the pages with
+    env = dict(os.environ, SCALING_EXPLORER_VAR=str(tmp_path_factory.mktemp("var")), SCALING_EXPLORER_INPLACE_CHARTS="1")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            *(["--server.baseUrlPath", base_path] if base_path else [])]

@@ -27,6 +27,7 @@ def test_datarevision_follows_the_traces_not_the_layout():
 
 
 def test_the_served_plotly_is_the_installed_package_s_own():
+    assert in_place._asset_ready()
     served = in_place.STATIC / in_place.ASSET
     assert served.exists() and plotly.__version__ in in_place.ASSET
     assert served.read_bytes() == (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
@@ -43,12 +44,13 @@ def _app():
 
 
 def test_a_page_chart_carries_its_figure_and_falls_back_without_the_component(monkeypatch):
+    monkeypatch.setattr(in_place, "_component", in_place._component or in_place._register())   # opt-in: on
     at = AppTest.from_function(_app).run()
     assert not at.exception
     assert [e.proto.component_name for e in charts(at)] == [in_place.NAME]
     (fig,) = figures(at)
     assert fig["data"][0]["name"].startswith("law") and fig["layout"]["shapes"][0]["x0"] == 1e22
-    monkeypatch.setattr(in_place, "_component", None)                 # e.g. static/ not writable
+    monkeypatch.setattr(in_place, "_component", None)                 # the default, or static/ not writable
     at = AppTest.from_function(_app).run()
     assert not at.exception and len(at.get("plotly_chart")) == 1 and not at.get("bidi_component")
     assert figures(at)[0]["layout"]["shapes"][0]["x0"] == 1e22

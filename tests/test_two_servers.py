@@ -146,10 +146,7 @@ def test_concurrent_sessions_on_two_servers_import_fit_and_read_without_cross_ta
             pages = []
             for k in range(SESSIONS):
                 page = browser.new_page(viewport={"width": 1200, "height": 1400})
-                # 20 cold browser contexts on 2 cores: the whole test took 179 s before the in-place charts
-                # and 199 s after (each cold context also fetches Plotly.js); a wait here guards against a
-                # hang, it is not a speed target (bench/app_latency.py is)
-                page.set_default_timeout(420_000)
+                page.set_default_timeout(240_000)
                 page.goto(f"{two_servers[k % 2]}/fit?ws={spaces[(k // 2) % 2]}", wait_until="commit")
                 pages.append(page)
             for k, page in enumerate(pages):

@@ -12,6 +12,9 @@ Plotly.js is the copy shipped inside the installed `plotly` package, served by S
 file serving (`server.enableStaticServing`, `.streamlit/config.toml`) from `static/` beside
 `app.py`, copied there on first use (not kept in git). Where that cannot work (static serving off,
 the folder not writable) charts fall back to `st.plotly_chart`: slower updates, same figures.
+
+The in-place charts are OFF by default (ENABLED below says why); SCALING_EXPLORER_INPLACE_CHARTS=1
+turns them on.
 """
 from __future__ import annotations
 
@@ -62,13 +65,20 @@ export default function (component) {
   const traces = JSON.parse(data.data), layout = JSON.parse(data.layout);
   el.__seFitLegend = data.fitLegend;
   if (data.fitLegend && el.__seFitted) layout.height = el.__seFitted;
-  loadPlotly(data.src).then((P) => P.react(el, traces, layout, data.config)).then(() => fitLegend(el)).then(() => {
+  loadPlotly(data.src).catch((err) => {
+    el.textContent = "The chart library did not load (" + err.message + "): reload the page.";
+    throw err;
+  }).then((P) => P.react(el, traces, layout, data.config)).then(() => fitLegend(el)).then(() => {
     if (!el.__seResize) {                      // follow the column's width (sidebar, window, phone rotation)
       el.__seResize = new ResizeObserver(() => window.Plotly.Plots.resize(el).then(() => fitLegend(el)));
       el.__seResize.observe(el);
     }
-  }).catch((err) => {
-    el.textContent = "The chart library did not load (" + err.message + "): reload the page.";
+  }).then(() => { const note = parentElement.querySelector(":scope > .se-error"); if (note) note.remove(); }, (err) => {
+    console.error("Scaling Explorer chart:", err);
+    if (!window.Plotly) return;                // already said: the library did not load
+    const note = parentElement.querySelector(":scope > .se-error") || parentElement.appendChild(
+      Object.assign(document.createElement("div"), { className: "se-error" }));
+    note.textContent = "This chart could not be drawn (" + err.message + "); the numbers beside it stand.";
   });
 }
 """
@@ -89,8 +99,22 @@ def _asset_ready() -> bool:
         return False
 
 
-_READY = (STATIC.parent / "app.py").exists() and _asset_ready()
-_component = st.components.v2.component(NAME, js=_JS, isolate_styles=False) if _READY else None
+# Off unless SCALING_EXPLORER_INPLACE_CHARTS=1. Streamlit gzips every response of the app's static
+# route on the fly, in its event loop (it exempts only its own /static/ bundles, for this reason):
+# 20 cold browsers fetching the 4.8 MB Plotly.js at once stalled a server long enough that a session
+# lost an upload (tests/test_two_servers.py hung under the full suite). Until the file can be served
+# without that (a reverse proxy with caching, or a Streamlit that exempts it), stock charts are the default.
+ENABLED = os.environ.get("SCALING_EXPLORER_INPLACE_CHARTS", "0") == "1"
+
+
+def _register():
+    """The component, or None where Plotly.js cannot be served from static/ beside app.py."""
+    if not ((STATIC.parent / "app.py").exists() and _asset_ready()):
+        return None
+    return st.components.v2.component(NAME, js=_JS, isolate_styles=False)
+
+
+_component = _register() if ENABLED else None
 
 
 def payload(fig, config: dict | None = None, fit_legend: bool = False) -> dict:
