@@ -7,9 +7,9 @@
    chromium): each page's first load on a warm server to its first chart, and a slider key press
    to the end of the chart redraw, against the framework's floor measured in the same run and the
    same Chromium: a minimal Streamlit app with one slider and one Plotly chart (st.plotly_chart).
-   Targets: first load within 2x the floor's, slider median within 1.5x. With
-   SCALING_EXPLORER_INPLACE_CHARTS=1 the pages draw their charts in place (scaling_explorer.app.charts,
-   opt-in), and the same one-chart app drawn that way is printed once for context.
+   Targets: first load within 2x the floor's, slider median within 1.5x. The pages draw their charts
+   in place (scaling_explorer.app.charts; SCALING_EXPLORER_INPLACE_CHARTS=0 turns that off), and the
+   same one-chart app drawn that way is printed once for context.
 4. A user store holding 1,000,000 imported runs: import time (target <= 30 s), a filtered
    query (target <= 200 ms), and this process's peak memory.
 
@@ -44,7 +44,8 @@ import pandas as pd  # noqa: E402
 # page, URL parameters, the slider (select_slider index) moved, and the values it alternates between
 PAGES = [
     ("laws", {}, 0, [22.0, 23.0, 24.0, 25.0]),
-    ("planner", {"law": "muennighoff2023-c4", "U": "2.5e10", "inf": "2e12", "fixN": "3e9"}, 0, [21.0, 22.0, 23.0, 24.0]),
+    ("planner", {"law": "muennighoff2023-c4", "U": "2.5e10", "inf": "2e12", "fixN": "3e9", "rc": "0"}, 0,
+     [21.0, 22.0, 23.0, 24.0]),
     ("fit", {"hold": "0"}, None, None),
     ("families", {"fam": "F3"}, 0, [20.0, 21.0, 22.0, 23.0]),
     ("families", {"fam": "F6"}, 0, [8.0, 8.5, 9.0, 9.5]),            # N slider of the precision view
@@ -145,7 +146,7 @@ FLOOR_APP_IN_PLACE = FLOOR_APP.replace("import streamlit as st", "import streaml
 # name, link, the slider's label (None: no slider to time)
 BROWSER_PAGES = [
     ("laws", "/?C=1e22", "Marked compute budget"),
-    ("planner", "/planner?law=muennighoff2023-c4&C=1e22&U=2.5e10", "Compute budget"),
+    ("planner", "/planner?law=muennighoff2023-c4&C=1e22&U=2.5e10&rc=0", "Compute budget"),   # a link as written now
     ("fit", "/fit", None),
     ("families/F3", "/families?fam=F3&C=1e21", "Compute budget"),
     ("families/F6", "/families?fam=F6", "Parameters"),
@@ -271,8 +272,9 @@ def browser_latency(only: list[str] | None = None, loads: int = 3, presses: int 
             floor_url = floor_base + "/"
             _first_load(b, floor_url)                                          # warm the server
             _first_load(b, fast_base + "/")
-            in_place = os.environ.get("SCALING_EXPLORER_INPLACE_CHARTS") == "1"
-            print(f"pages' charts: {'in place (SCALING_EXPLORER_INPLACE_CHARTS=1)' if in_place else 'st.plotly_chart (default)'}")
+            in_place = os.environ.get("SCALING_EXPLORER_INPLACE_CHARTS", "1") != "0"
+            print("pages' charts: " + ("in place (the default)" if in_place else
+                                       "st.plotly_chart (SCALING_EXPLORER_INPLACE_CHARTS=0)"))
             if in_place:
                 f_slider = statistics.median(_slider_to_chart(b, floor_url, "Compute budget", presses))
                 fast_ms = statistics.median(_slider_to_chart(b, fast_base + "/", "Compute budget", presses))

@@ -144,9 +144,8 @@ with guard.section("show the plan", ds):      # figures, metrics and tables from
     st.caption(f"In {conventions.CHOICES[v['conv']]}. Every row spends exactly {fmt_sci(C)} FLOPs in that convention"
                + (f"; converted rows use {conventions.PEARCE_SONG}" if v["conv"] != "published" else "")
                + ". Losses come from different datasets and tokenizers: compare their shape, not their values.")
-    rc = runconfig_views.section(p, v, K, hardware, U)
-    exports.export_row({**p.to_dict(), "run_config": rc,
-                        "bootstrap": {"resamples": int(v["boot"]), "seed": int(v["seed"])} if fitted else None,
-                        "comparison": {"convention": v["conv"], "rows": side.to_dict("records")}},
+    runconfig_views.section(p, v, K, hardware, U)
+    exports.export_row(lambda: {**p.to_dict(), "run_config": runconfig_views.export(p, v, hardware, U),
+                                "bootstrap": {"resamples": int(v["boot"]), "seed": int(v["seed"])} if fitted else None,
+                                "comparison": {"convention": v["conv"], "rows": side.to_dict("records")}},
                        side, [law.source_id] + [laws[s].source_id for s in v["cmp"]], "plan")
-    runconfig_views.config_block(rc)

@@ -76,7 +76,7 @@ def _served(tmp_path_factory, base_path: str = ""):
     files in a temporary dir; yields the app's address."""
     port = _free_port()
     # the in-place charts (opt-in, scaling_explorer.app.charts) are what these tests check the pages with
-    env = dict(os.environ, SCALING_EXPLORER_VAR=str(tmp_path_factory.mktemp("var")), SCALING_EXPLORER_INPLACE_CHARTS="1")
+    env = dict(os.environ, SCALING_EXPLORER_VAR=str(tmp_path_factory.mktemp("var")))
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            *(["--server.baseUrlPath", base_path] if base_path else [])]
@@ -575,10 +575,14 @@ def test_planner_drives_a_plan_to_a_run_config_and_a_sweep_design(app_url, brows
     import json
     page = browser_page
     page.set_default_timeout(90_000)
-    page.goto(app_url + "/planner?law=hoffmann2022-eq10-unrounded&C=1e22")
+    page.goto(app_url + "/planner?law=hoffmann2022-eq10-unrounded&C=1e22&rc=0")
     page.get_by_role("heading", name="Budget planner").wait_for()
-    page.get_by_role("heading", name="Run config: from this plan to a run you can launch").wait_for()
+    section = page.get_by_test_id("stExpander").filter(has_text="Run config: from this plan to a run you can launch")
     rc_tabs = page.get_by_test_id("stTabs").filter(has=page.get_by_role("tab", name="Sweep design"))
+    assert rc_tabs.count() == 0                      # closed by default: a budget press redraws none of it
+    section.get_by_text("Run config: from this plan to a run you can launch").click()
+    _wait_for(lambda: _query(page.url).get("rc") == "1", 60, "rc=1 in the link once the section is opened", page)
+    rc_tabs.wait_for()
 
     def metric(label: str):
         return page.get_by_test_id("stMetric").filter(
@@ -650,13 +654,13 @@ def test_planner_drives_a_plan_to_a_run_config_and_a_sweep_design(app_url, brows
     assert f"n_layers: {layers}" in rc["yaml"] and f"n_layers = {layers}" in rc["toml"]
     assert "seq_len: 2048" in rc["yaml"]
 
-    # 5. The YAML/TOML block is on the page.
-    page.get_by_text("Run config as YAML / TOML").click()
-    block = page.locator("code").filter(has_text="n_layers")
+    # 5. The YAML/TOML block is the section's fourth tab.
+    rc_tabs.get_by_role("tab", name="YAML / TOML").click()
+    block = rc_tabs.locator("code").filter(has_text="n_layers")
     block.first.wait_for()
     assert f"n_layers: {layers}" in block.first.inner_text()
-    page.get_by_test_id("stExpander").filter(has_text="Run config as YAML / TOML").screenshot(
-        path=str(ARTIFACTS / "browser_runconfig_yaml.png"))
+    _wait_for(lambda: _query(page.url).get("rctab") == "YAML / TOML", 60, "the open tab in the link", page)
+    rc_tabs.screenshot(path=str(ARTIFACTS / "browser_runconfig_yaml.png"))
 
 
 def test_laws_table_shows_a_dash_not_none_where_a_law_has_no_allocation(app_url, browser_page):

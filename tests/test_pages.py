@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import charts, figures, run_page
+from conftest import ROOT, charts, figures, run_page
 
 
 def test_laws_page_from_url():
@@ -411,18 +411,70 @@ def test_a_stored_dataset_with_a_unit_mistake_never_raises_in_a_page():
         assert shown, "the page says something: a plan or a plain error"
 
 
-def test_run_config_tab_is_in_the_link_and_only_the_open_tab_is_drawn():
-    """Only the open run-config tab is drawn (a budget change redraws one tab, not three), the link
-    names the open tab, and the plan's export still carries all three parts."""
+def test_run_config_tab_is_in_the_link_and_only_the_open_tab_is_drawn(monkeypatch):
+    """The run config section is closed by default (a budget press redraws none of it) and its state is
+    in the link (rc); open, only its open tab is drawn and the link names that tab; the plan's JSON export,
+    made when downloaded, carries all four parts whether drawn or not."""
+    import json
+
+    from streamlit.delta_generator import DeltaGenerator
+    sent = {}
+    original = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        sent[label] = data
+        return original(self, label, data, *args, **kwargs)
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
     link = dict(law="hoffmann2022-eq10-unrounded", C="1e22")
-    at = run_page("planner", **link)
+    closed = run_page("planner", rc="0", **link)
+    assert not {m.label for m in closed.metric} & {"Layers × width", "Total per GPU (GB)"}
+    section = [e for e in closed.expander if e.label.startswith("Run config")]
+    assert len(section) == 1 and not section[0].children          # there, closed, and nothing drawn in it
+    plan = json.loads(sent["The plan (JSON)"]())          # made on download, with the section closed
+    assert set(plan["run_config"]) == {"config", "memory", "sweep_design", "yaml", "toml"}
+    assert plan["run_config"]["sweep_design"]["designs"][0]["design"] == "proposed"
+    at = run_page("planner", rc="1", **link)
     labels = {m.label for m in at.metric}
     assert "Layers × width" in labels and "Total per GPU (GB)" not in labels
     assert not [n for n in at.number_input if n.label.startswith("Noise level")]
-    fit = run_page("planner", rctab="Does it fit", tp="2", **link)
+    assert at.query_params["rc"] == "1"
+    fit = run_page("planner", rc="1", rctab="Does it fit", tp="2", **link)
     labels = {m.label for m in fit.metric}
     assert "Total per GPU (GB)" in labels and "Layers × width" not in labels
     assert fit.number_input(key="planner.tp").value == 2 and fit.query_params["rctab"] == "Does it fit"
-    sweep = run_page("planner", rctab="Sweep design", noise="0.01", **link)
+    sweep = run_page("planner", rc="1", rctab="Sweep design", noise="0.01", **link)
     assert sweep.number_input(key="planner.noise").value == 0.01
     assert any(m.value.startswith("Proposed:") for m in sweep.markdown)
+    yaml = run_page("planner", rc="1", rctab="YAML / TOML", **link)
+    assert any("n_layers:" in c.value for c in yaml.code)
+
+
+def test_a_link_from_before_the_run_config_was_closed_by_default_opens_it():
+    """Links written while the section was always shown omit rc: they reopen it open, and say so."""
+    old = run_page("planner", law="hoffmann2022-eq10-unrounded", C="1e22")
+    assert "Layers × width" in {m.label for m in old.metric}
+    assert any("run config section" in i.value and "open" in i.value for i in old.info)
+    assert old.query_params["rc"] == "1"
+
+
+def test_a_run_config_value_typed_then_hidden_by_another_tab_stays():
+    """A sequence length typed in the Config tab, then two other tabs opened and the section closed and
+    opened again: the value and the open tab stay in the link. Without widgets.keep, Streamlit dropped the
+    undrawn widget's state and its key fell back to the link's value seeded at page open (4096)."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"law": "hoffmann2022-eq10-unrounded", "C": "1e22", "rc": "0"})
+    at.switch_page("pages/planner.py").run()
+    at.session_state["planner.rc"] = True                       # the section opened by a click
+    at.run()
+    at.number_input(key="planner.seq").set_value(2048).run()
+    for tab in ("Does it fit", "Sweep design"):
+        at.session_state["planner.rctab"] = tab
+        at.run()
+        assert at.query_params.get("seq") == "2048", tab
+    at.session_state["planner.rc"] = False
+    at.run()
+    at.session_state["planner.rc"] = True
+    at.run()
+    assert at.query_params.get("seq") == "2048" and at.query_params.get("rctab") == "Sweep design"
+    assert not at.exception

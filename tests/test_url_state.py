@@ -125,3 +125,15 @@ def test_a_bare_link_opens_the_new_default_and_new_links_always_name_the_changed
     assert decode(link, CHANGED)[0] == {"law": "new", "C": 24.0}
     assert not needs_rewrite(link, CHANGED)
     assert decode({"law": "other"}, CHANGED)[0]["law"] == "other"             # an explicit law wins
+
+
+def test_an_open_section_round_trips_as_one_or_zero():
+    """A bool field (the planner's run config section): written 1 / 0, read from the usual spellings;
+    anything else keeps the default with a notice naming the parameter."""
+    sec = (Field("rc", "bool", False, label="Run config section"),)
+    assert encode({"rc": True}, sec) == {"rc": "1"} and encode({"rc": False}, sec) == {}
+    for raw, want in (("1", True), ("true", True), ("open", True), ("0", False), ("off", False)):
+        dec, notices = decode({"rc": [raw]}, sec)
+        assert dec["rc"] is want and notices == [], raw
+    dec, notices = decode({"rc": ["maybe"]}, sec)
+    assert dec["rc"] is False and any("'rc' value 'maybe' is not valid" in n for n in notices)

@@ -27,7 +27,7 @@ EMPTY = "-"
 @dataclass(frozen=True)
 class Field:
     key: str
-    kind: str                  # "log10" | "float" | "int" | "choice" | "multi" | "text"
+    kind: str                  # "log10" | "float" | "int" | "choice" | "multi" | "text" | "bool"
     default: Any
     lo: float | None = None    # for log10: exponent bounds; for float/int: value bounds
     hi: float | None = None    # for text: the most characters kept
@@ -103,6 +103,13 @@ def _decode_one(f: Field, raw: str, notices: list[str]):
                 notices.append(f"{label} was longer than {most} characters; kept the first {most}.")
                 text = text[:most]
             return text
+        if f.kind == "bool":     # an open section: written 1 / 0
+            word = raw.strip().lower()
+            if word in ("1", "true", "yes", "on", "open"):
+                return True
+            if word in ("0", "false", "no", "off", "closed"):
+                return False
+            raise ValueError("not 1 or 0")
         if f.kind == "choice":
             if raw in f.choices:
                 return raw
@@ -246,6 +253,8 @@ def encode_value(f: Field, v) -> str:
         return ",".join(v) + ("," if tuple(v) == (EMPTY,) else "")
     if f.kind == "float":
         return f"{v:.6g}"
+    if f.kind == "bool":
+        return "1" if v else "0"
     return str(v)
 
 

@@ -28,22 +28,30 @@ def query_string() -> str:
     return ("?" + urlencode(q)) if q else ""
 
 
-def export_row(obj: dict, table, source_ids, stem: str, sources=None) -> None:
+def export_row(obj, table, source_ids, stem: str, sources=None) -> None:
     """Export what is on screen: the numbers (CSV), the plan or fit (JSON), the citations
-    (BibTeX), and the link that reopens this view. ``sources`` is the published sources table."""
+    (BibTeX), and the link that reopens this view. ``obj`` is the JSON's content, or a function that
+    makes it when the JSON is downloaded (a part that is costly and not on screen); ``sources`` is the
+    published sources table."""
     from ..cite import bibtex
     from ..units import frame_for_csv
     base = str(st.context.url or "").split("?")[0]
-    payload = {**obj, "link": base + query_string(), "versions": versions()}
+    tail = {"link": base + query_string(), "versions": versions()}
     if sources is None:
         from .cache import sources_table
         sources = sources_table()
     srcs = sources[sources["source_id"].isin([s for s in source_ids if s])]
-    c = st.columns(3)
-    c[0].download_button("Numbers on screen (CSV)", frame_for_csv(table).to_csv(index=False), f"{stem}.csv", "text/csv")
-    c[1].download_button(f"The {stem} (JSON)", json.dumps(payload, indent=2, default=str), f"{stem}.json",
-                         "application/json")
-    c[2].download_button("Citations (BibTeX)", bibtex(srcs), f"{stem}.bib", "application/x-bibtex",
-                         disabled=srcs.empty)
+    def as_json() -> str:
+        return json.dumps({**(obj() if callable(obj) else obj), **tail}, indent=2, default=str)
+
+    from .widgets import row
+    r = row()
+    # contents made when a button is pressed (deferred), from this run's values: a rerun sends three
+    # unchanged buttons instead of three new files
+    r.download_button("Numbers on screen (CSV)", lambda: frame_for_csv(table).to_csv(index=False), f"{stem}.csv",
+                      "text/csv", on_click="ignore")
+    r.download_button(f"The {stem} (JSON)", as_json, f"{stem}.json", "application/json", on_click="ignore")
+    r.download_button("Citations (BibTeX)", lambda: bibtex(srcs), f"{stem}.bib", "application/x-bibtex",
+                      disabled=srcs.empty, on_click="ignore")
     st.caption("Link to this view (copy it with the button at the right):")
-    st.code(payload["link"], language=None)
+    st.code(tail["link"], language=None)

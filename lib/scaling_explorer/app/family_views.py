@@ -151,11 +151,11 @@ def f6(v: View) -> None:
                        "excluded runs with activations or KV cache at 3 bits or fewer as unstable (App. L). Raise "
                        "the bits.")
         else:
-            m = st.columns(3)
-            m[0].metric("Effective parameters N_eff", human(pt["N_eff"]),
+            m = widgets.row()
+            m.metric("Effective parameters N_eff", human(pt["N_eff"]),
                         help="N times the fractions kept for weights, activations and KV cache (Eq. 4).")
-            m[1].metric("Predicted loss", f"{pt['loss']:.4f}", help="nats/token on Dolma (the law's own data)")
-            m[2].metric("Penalty vs 16-bit training", f"{pt['loss'] - pt['loss_16bit']:+.4f}")
+            m.metric("Predicted loss", f"{pt['loss']:.4f}", help="nats/token on Dolma (the law's own data)")
+            m.metric("Penalty vs 16-bit training", f"{pt['loss'] - pt['loss_16bit']:+.4f}")
             st.caption("Fractions of parameters kept: weights {:.3f}, activations {:.3f}, KV cache {:.3f}.".format(
                 *pt["fractions"]))
             v.screen.append({"law": lw.slug, "N": N, "D": D, "P_w": bits[0], "P_a": bits[1], "P_kv": bits[2],

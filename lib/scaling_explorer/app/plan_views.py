@@ -17,14 +17,14 @@ def metrics(p: Plan, bands: dict | None, boot: str, seed: int) -> None:
     def ci(q, kind):
         return None if bands is None else f"95% CI {fmt_num(bands[q][0], kind)} – {fmt_num(bands[q][2], kind)}"
     st.markdown("##### Compute-optimal" + (" under the data limit" if math.isfinite(p.U) else ""))
-    m = st.columns(3) + st.columns(3)
-    m[0].metric("N* (parameters)", human(p.N), help=ci("N", "count"))
-    m[1].metric("D* (tokens)", human(p.D), help=ci("D", "count"))
-    m[2].metric("Tokens / parameter", f"{p.tokens_per_param:.1f}")
-    m[3].metric("Predicted loss", fmt_num(p.loss, "loss"),
+    top, bottom = widgets.row(), widgets.row()
+    top.metric("N* (parameters)", human(p.N), help=ci("N", "count"))
+    top.metric("D* (tokens)", human(p.D), help=ci("D", "count"))
+    top.metric("Tokens / parameter", f"{p.tokens_per_param:.1f}")
+    bottom.metric("Predicted loss", fmt_num(p.loss, "loss"),
                 help=ci("loss", "loss") or "nats/token on the law's own dataset")
-    m[4].metric("Epochs over unique data", "1.00 or fewer" if p.epochs <= 1 else f"{p.epochs:.2f}")
-    m[5].metric("Compute (FLOPs)", fmt_sci(p.C_spent), help="6·N*·D*: the plan spends exactly the budget.")
+    bottom.metric("Epochs over unique data", "1.00 or fewer" if p.epochs <= 1 else f"{p.epochs:.2f}")
+    bottom.metric("Compute (FLOPs)", fmt_sci(p.C_spent), help="6·N*·D*: the plan spends exactly the budget.")
     if bands is not None:
         st.caption(f"95% bootstrap intervals ({boot} resamples, seed {seed}): N* "
                    f"{human(bands['N'][0])}–{human(bands['N'][2])}, D* {human(bands['D'][0])}–{human(bands['D'][2])}, "
@@ -63,12 +63,12 @@ def _inference_tab(p: Plan) -> None:
                  "loss for fewer total FLOPs (Sardana et al. 2023).")
     elif p.inference:
         a, b = p.inference["inference_aware"], p.inference["baseline"]
-        c = st.columns(3)
-        c[0].metric("N (inference-aware)", human(a["N"]), delta=f"{a['N'] / b['N'] - 1:+.0%} vs N*",
+        c = widgets.row()
+        c.metric("N (inference-aware)", human(a["N"]), delta=f"{a['N'] / b['N'] - 1:+.0%} vs N*",
                     delta_color="off")
-        c[1].metric("Training tokens", human(a["D"]), delta=f"{a['D'] / a['N']:.0f} tokens/param",
+        c.metric("Training tokens", human(a["D"]), delta=f"{a['D'] / a['N']:.0f} tokens/param",
                     delta_color="off")
-        c[2].metric("Total FLOPs saved", fmt_sci(p.inference["saved_flops"]),
+        c.metric("Total FLOPs saved", fmt_sci(p.inference["saved_flops"]),
                     delta=f"{p.inference['saved_fraction']:.1%} of {fmt_sci(b['total_flops'])}", delta_color="off")
         st.caption(f"Same loss {b['loss']:.4f}. Training {fmt_sci(a['train_flops'])} + inference "
                    f"{fmt_sci(a['inference_flops'])} FLOPs (2·N per token), against "
@@ -84,11 +84,11 @@ def _fixed_tab(p: Plan) -> None:
         st.write("Set a fixed model size to see its loss on this budget and the over-training penalty.")
     elif p.fixed:
         fx = p.fixed
-        c = st.columns(3)
-        c[0].metric(f"Loss of {human(N_fix)} params", fmt_num(fx["loss"], "loss"),
+        c = widgets.row()
+        c.metric(f"Loss of {human(N_fix)} params", fmt_num(fx["loss"], "loss"),
                     delta=f"{fx['loss'] - p.loss:+.4f} vs N*", delta_color="inverse")
-        c[1].metric("Tokens / parameter", f"{fx['tokens_per_param']:.0f}")
-        c[2].metric("Over-training penalty", f"{fx['penalty_fraction']:.1%}",
+        c.metric("Tokens / parameter", f"{fx['tokens_per_param']:.0f}")
+        c.metric("Over-training penalty", f"{fx['penalty_fraction']:.1%}",
                     help=f"{fmt_sci(fx['penalty_flops'])} extra FLOPs: the compute-optimal model "
                          f"({human(fx['N_optimal_same_loss'])} params) reaches the same loss with "
                          f"{fmt_sci(fx['C_optimal_same_loss'])} FLOPs.")
@@ -105,10 +105,10 @@ def _cost_tab(p: Plan) -> None:
     D_inf = p.inference_tokens
     widgets.notes(p.notes, "cost")
     if p.cost:
-        c = st.columns(3)
-        c[0].metric("Training wall-clock", f"{p.cost['days']:,.1f} days")
-        c[1].metric("GPU-hours", f"{p.cost['gpu_hours']:,.0f}")
-        c[2].metric("Training cost", f"${p.cost['usd']:,.0f}")
+        c = widgets.row()
+        c.metric("Training wall-clock", f"{p.cost['days']:,.1f} days")
+        c.metric("GPU-hours", f"{p.cost['gpu_hours']:,.0f}")
+        c.metric("Training cost", f"${p.cost['usd']:,.0f}")
         if p.inference_cost:
             st.caption(f"Serving {fmt_sci(D_inf)} tokens with N* at the same throughput: "
                        f"{p.inference_cost['gpu_hours']:,.0f} GPU-hours, ${p.inference_cost['usd']:,.0f} "

@@ -36,7 +36,10 @@ FIELDS = (
     Field("mem", "float", 80.0, lo=1.0, hi=10_000.0, label="Memory per GPU (GB)"),
     Field("swC", "log10", 20.0, lo=15.0, hi=25.0, step=0.5, label="Small-run budget"),
     Field("noise", "float", 0.005, lo=0.0, hi=0.2, label="Noise level"),
-    Field("rctab", "choice", "Config", choices=("Config", "Does it fit", "Sweep design"), label="Run config tab"),
+    Field("rctab", "choice", "Config", choices=("Config", "Does it fit", "Sweep design", "YAML / TOML"),
+          label="Run config tab"),
+    # closed by default since 2026-12 (a budget press then redraws none of it); older links showed it open
+    Field("rc", "bool", False, label="Run config section", legacy=True, names=((True, "open"),)),
 )
 F = {f.key: f for f in FIELDS}
 
@@ -49,36 +52,36 @@ def _key(name: str) -> str:
 
 def config_inputs() -> None:
     """Part 1's inputs: sequence length, hyperparameter law, shape rule, schedule."""
-    c = st.columns(4)
-    c[0].number_input("Sequence length", 128, 1_048_576, step=512, key=_key("seq"))
-    c[1].selectbox("Hyperparameter law", FIELDS[1].choices, key=_key("hp"),
+    c = widgets.row()
+    c.number_input("Sequence length", 128, 1_048_576, step=512, key=_key("seq"))
+    c.selectbox("Hyperparameter law", FIELDS[1].choices, key=_key("hp"),
                    format_func=lambda k: HYPER_SHORT.get(k, HYPER_LAWS[k]),
                    help="\n\n".join(f"**{HYPER_SHORT[k]}**: {t}" for k, t in HYPER_LAWS.items()))
-    c[2].selectbox("Shape rule", FIELDS[2].choices, key=_key("shape"), help="\n\n".join(
+    c.selectbox("Shape rule", FIELDS[2].choices, key=_key("shape"), help="\n\n".join(
         f"**{k}**: {t}" for k, t in SHAPE_RULES.items()))
-    c[3].selectbox("LR schedule", SCHEDULES, key=_key("sched"))
+    c.selectbox("LR schedule", SCHEDULES, key=_key("sched"))
 
 
 def config(rc) -> None:
     """Part 1: shape, batch, LR, steps and schedule for the plan, with the config's own loss."""
     s = rc.shape
-    m = st.columns(4) + st.columns(4)
-    m[0].metric("Layers × width", f"{s.n_layers} × {s.d_model}", help=SHAPE_RULES[rc.shape_rule])
-    m[1].metric("Heads (head size)", f"{s.n_heads} ({s.head_dim})")
-    m[2].metric("Config parameters", human(rc.params["law_N"]), delta=f"{rc.params['vs_N_star']:+.2%} vs N*",
+    top, bottom = widgets.row(), widgets.row()
+    top.metric("Layers × width", f"{s.n_layers} × {s.d_model}", help=SHAPE_RULES[rc.shape_rule])
+    top.metric("Heads (head size)", f"{s.n_heads} ({s.head_dim})")
+    top.metric("Config parameters", human(rc.params["law_N"]), delta=f"{rc.params['vs_N_star']:+.2%} vs N*",
                 delta_color="off", help=f"In the law's convention ({rc.params['law_convention'] or 'not stated'}). "
                 f"Total {human(rc.params['total'])}, non-embedding {human(rc.params['non_embedding'])}.")
     cost = rc.loss_cost
-    m[3].metric("Predicted loss (config)", "n/a" if rc.loss_config is None else fmt_num(rc.loss_config, "loss"),
+    top.metric("Predicted loss (config)", "n/a" if rc.loss_config is None else fmt_num(rc.loss_config, "loss"),
                 delta=None if cost is None else "≈ 0 vs N*" if abs(cost) < 5e-6 else
                 f"{cost:+.4f} vs N*" if abs(cost) >= 1e-3 else f"{cost:+.1e} vs N*",
                 delta_color="off" if cost is None or abs(cost) < 5e-6 else "inverse",
                 delta_arrow="off" if cost is not None and abs(cost) < 5e-6 else "auto",
                 help="The law's loss at this exact N and D = C/(6N), and what it costs against N*'s.")
-    m[4].metric("Global batch", f"{rc.batch_sequences} × {rc.seq_len}", help=f"{human(rc.batch_tokens)} tokens")
-    m[5].metric("Peak LR", f"{rc.lr:.3g}")
-    m[6].metric("Steps", f"{rc.steps:,}", help=f"{human(rc.tokens)} tokens = steps × batch tokens")
-    m[7].metric("Warmup / decay steps", f"{rc.warmup_steps:,} / {rc.decay_steps:,}",
+    bottom.metric("Global batch", f"{rc.batch_sequences} × {rc.seq_len}", help=f"{human(rc.batch_tokens)} tokens")
+    bottom.metric("Peak LR", f"{rc.lr:.3g}")
+    bottom.metric("Steps", f"{rc.steps:,}", help=f"{human(rc.tokens)} tokens = steps × batch tokens")
+    bottom.metric("Warmup / decay steps", f"{rc.warmup_steps:,} / {rc.decay_steps:,}",
                 help="Warmup 1% of steps (a setting); cosine decays to 10% of the peak over the rest, WSD over the "
                      "last 20% (schedules.lr_schedule defaults); constant does not decay.")
     st.caption(f"{rc.hyper['how']}. Parameters: {s.n_layers}·(4d² + 2d·d_ff + 2d) + d non-embedding, plus "
@@ -104,13 +107,13 @@ def memory_report(rc, v: dict, hardware: tuple) -> tuple[dict, float, str]:
 
 def memory(rc, r: dict, mem_gb: float, why: str, hardware: tuple) -> None:
     """Part 2: memory per accelerator, the smallest GPU count that fits, time and cost."""
-    c = st.columns(5)
-    c[0].selectbox("Sharding", SHARDINGS, key=_key("shard"))
-    c[1].number_input("Tensor parallel", 1, 64, key=_key("tp"))
-    c[2].number_input("Pipeline parallel", 1, 512, key=_key("pp"))
-    c[3].selectbox("Precision", tuple(PRECISIONS), key=_key("prec"), format_func=lambda k: PRECISION_SHORT.get(k, k),
+    c = widgets.row()
+    c.selectbox("Sharding", SHARDINGS, key=_key("shard"))
+    c.number_input("Tensor parallel", 1, 64, key=_key("tp"))
+    c.number_input("Pipeline parallel", 1, 512, key=_key("pp"))
+    c.selectbox("Precision", tuple(PRECISIONS), key=_key("prec"), format_func=lambda k: PRECISION_SHORT.get(k, k),
                    help="\n\n".join(f"**{PRECISION_SHORT.get(k, k)}**: {t}" for k, t in PRECISION_LABELS.items()))
-    c[4].selectbox("Activation recomputation", RECOMPUTE, key=_key("recomp"))
+    c.selectbox("Activation recomputation", RECOMPUTE, key=_key("recomp"))
     c = st.columns(2)
     c[0].number_input("Micro-batch (sequences)", 1, 1024, key=_key("mbs"))
     name, n_gpus, peak, mfu, price = hardware
@@ -123,10 +126,10 @@ def memory(rc, r: dict, mem_gb: float, why: str, hardware: tuple) -> None:
         st.warning(f"Cannot size the memory: {why}")
         return
     d = r["per_device_gb"]
-    m = st.columns(5)
+    m = widgets.row()
     for i, (k, lab) in enumerate((("weights", "Weights"), ("gradients", "Gradients"), ("optimizer", "Optimizer states"),
                                   ("activations", "Activations"), ("total", "Total per GPU"))):
-        m[i].metric(f"{lab} (GB)", f"{d[k]:.3g}", delta=(("fits" if r["fits"] else "does not fit") + f" in {mem_gb:g} GB")
+        m.metric(f"{lab} (GB)", f"{d[k]:.3g}", delta=(("fits" if r["fits"] else "does not fit") + f" in {mem_gb:g} GB")
                     if k == "total" else None, delta_color="normal" if r["fits"] else "inverse")
     sm = r["smallest"]
     st.markdown(f"At **{r['gpus']:,} GPUs** (data parallel {r['data_parallel']}): "
@@ -178,42 +181,70 @@ def sweep(p: Plan, rows: list[dict]) -> None:
                      **{k: st.column_config.TextColumn() for k in ("smallest C", "largest C", "runs compute")}})
 
 
-def section(p: Plan, v: dict, K: dict, hardware: tuple, U: float) -> dict:
-    """The planner's Run config section: three tabs; returns what the JSON export carries. Only the
-    open tab is drawn (the tabs track their state, and the open one is in the link): a budget change
-    then redraws one tab's numbers, not three; the export still carries all three."""
-    st.subheader("Run config: from this plan to a run you can launch")
-    t1, t2, t3 = st.tabs(F["rctab"].choices, key=K["rctab"], on_change="rerun")
+# The fields each tab's widgets hold (None: the whole closed section): kept through runs that do not draw them.
+_TAB_FIELDS = {"Config": ("seq", "hp", "shape", "sched"),
+               "Does it fit": ("shard", "tp", "pp", "prec", "recomp", "mbs", "mem"),
+               "Sweep design": ("swC", "noise"), "YAML / TOML": ()}
+_TAB_FIELDS[None] = sum(_TAB_FIELDS.values(), ()) + ("rctab",)
+
+
+def export(p: Plan, v: dict, hardware: tuple, U: float) -> dict:
+    """What the plan's JSON export carries of the run config, all four parts whether drawn or not: called
+    when the export is downloaded (exports.export_row), not on every rerun."""
     try:
         rc = cache.run_config(p.law.slug, p.C, p.U, v["hp"], int(v["seq"]), v["sched"], v["shape"])
-    except (ValueError, KeyError) as e:
-        rc, why = None, e
-    if t1.open is not False:      # None only if the tabs did not track state: draw every tab
-        with t1:
-            config_inputs()
-            if rc is None:
-                st.warning(f"No run config for this law: {why}")
-            else:
-                config(rc)
-    if rc is None:
+    except (ValueError, KeyError):
         return {}
-    mem, mem_gb, mem_why = memory_report(rc, v, hardware)
-    if t2.open is not False:
-        with t2:
-            memory(rc, mem, mem_gb, mem_why, hardware)
-    rows = sweep_rows(p, v, U)
-    if t3.open is not False:
-        with t3:
-            sweep(p, rows)
+    mem = memory_report(rc, v, hardware)[0]
     return {"config": rc.to_dict(), "memory": mem, "sweep_design": {"noise": v["noise"], "small_budget": 10 ** v["swC"],
-                                                                    "seed": 0, "designs": rows},
+                                                                    "seed": 0, "designs": sweep_rows(p, v, U)},
             "yaml": config_text(rc, "yaml", mem.get("parallel")), "toml": config_text(rc, "toml", mem.get("parallel"))}
 
 
-def config_block(export: dict) -> None:
-    """The config as a block to paste into a training framework's config (YAML or TOML)."""
-    if not export:
+def section(p: Plan, v: dict, K: dict, hardware: tuple, U: float) -> None:
+    """The planner's Run config section, in an expander that is closed by default: a budget press then
+    redraws nothing of it. Open (in the link as rc=1), it shows four tabs, and only the open tab is drawn
+    (the tabs track their state, and the open one is in the link): its numbers and nothing else are
+    computed. The JSON export computes all four parts when downloaded (`export`)."""
+    box = st.expander("Run config: from this plan to a run you can launch", key=K["rc"], on_change="rerun")
+    if box.open is False:
+        widgets.keep("planner", [F[k] for k in _TAB_FIELDS[None]])
         return
-    with st.expander("Run config as YAML / TOML"):
-        fmt = st.radio("Format", ("YAML", "TOML"), horizontal=True, key="planner.rc_fmt")
-        st.code(export["yaml" if fmt == "YAML" else "toml"], language="yaml" if fmt == "YAML" else "toml")
+    with box:
+        tabs = st.tabs(F["rctab"].choices, key=K["rctab"], on_change="rerun")
+        drawn = [t for t in tabs if t.open is not False]      # all four only if the tabs did not track state
+        widgets.keep("planner", [F[k] for t, name in zip(tabs, F["rctab"].choices) if t not in drawn
+                                 for k in _TAB_FIELDS[name]])
+        try:
+            rc = cache.run_config(p.law.slug, p.C, p.U, v["hp"], int(v["seq"]), v["sched"], v["shape"])
+        except (ValueError, KeyError) as e:
+            rc, why = None, e
+        if tabs[0] in drawn:
+            with tabs[0]:
+                config_inputs()
+                if rc is None:
+                    st.warning(f"No run config for this law: {why}")
+                else:
+                    config(rc)
+        if rc is None:
+            for t in drawn:
+                if t is not tabs[0]:
+                    t.warning(f"No run config for this law: {why}")
+            return
+        if tabs[1] in drawn or tabs[3] in drawn:
+            mem, mem_gb, mem_why = memory_report(rc, v, hardware)
+        if tabs[1] in drawn:
+            with tabs[1]:
+                memory(rc, mem, mem_gb, mem_why, hardware)
+        if tabs[2] in drawn:
+            with tabs[2]:
+                sweep(p, sweep_rows(p, v, U))
+        if tabs[3] in drawn:
+            with tabs[3]:
+                config_block(rc, mem.get("parallel"))
+
+
+def config_block(rc, parallel: dict | None) -> None:
+    """The config as a block to paste into a training framework's config (YAML or TOML)."""
+    fmt = st.radio("Format", ("YAML", "TOML"), horizontal=True, key="planner.rc_fmt")
+    st.code(config_text(rc, fmt.lower(), parallel), language=fmt.lower())

@@ -105,6 +105,18 @@ def bind(page: str, f: Field) -> str:
     return k
 
 
+def keep(page: str, fields: Sequence[Field]) -> None:
+    """Keep the values of fields whose widgets this run does not draw (a closed tab or section): call it
+    in that run. Streamlit drops an undrawn widget's state at the end of the run, and its key then falls
+    back to the last value the *script* assigned (the link's, seeded when the page opened), so a value
+    typed since would silently revert. Assigning the current value makes it the one kept."""
+    ss = st.session_state
+    for f in fields:
+        k = wkey(page, f)
+        if k in ss:
+            ss[k] = ss[k]
+
+
 def current_values(page: str, fields: Sequence[Field]) -> dict:
     ss = st.session_state
     return {f.key: (tuple(ss[wkey(page, f)]) if f.kind == "multi" else ss[wkey(page, f)]) for f in fields}
@@ -164,3 +176,10 @@ def notes(items, topic: str | None = None) -> None:
     with st.container():
         for n in shown:
             (st.warning if n.level == "warning" else st.info)(n.text)
+
+
+def row():
+    """Elements side by side in one horizontal container, wrapping on a narrow screen. Metrics and
+    buttons go here rather than into st.columns: a rerun re-sends one block and its elements instead
+    of a block, a column per element and the element, which a slider press pays for in the browser."""
+    return st.container(horizontal=True, gap="medium")
