@@ -124,6 +124,27 @@ def run_page(page: str, timeout: float = 120, **params):
     return at
 
 
+class _Downloads(dict):
+    def __getitem__(self, label):
+        data = super().__getitem__(label)
+        return data() if callable(data) else data
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """What each download button drawn since would download, by label: a button whose file is made
+    when pressed (a function) is pressed here."""
+    from streamlit.delta_generator import DeltaGenerator
+    sent = _Downloads()
+    original = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        sent[label] = data
+        return original(self, label, data, *args, **kwargs)
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    return sent
+
+
 def charts(at) -> list:
     """Every chart a page drew: the in-place chart component (scaling_explorer.app.charts), or
     st.plotly_chart where that falls back."""

@@ -177,26 +177,17 @@ def test_families_members_table_shows_the_form_name_not_latex():
         assert not [f for f in forms if "\\" in f or "$" in f or "{" in f], list(forms)
 
 
-def test_csv_export_of_a_page_writes_short_numbers(monkeypatch):
+def test_csv_export_of_a_page_writes_short_numbers(downloads):
     """Old main: the published-laws CSV wrote 5.760000000000009e+23 for the Gopher budget."""
-    from streamlit.delta_generator import DeltaGenerator
-    sent = {}
-    original = DeltaGenerator.download_button
-
-    def record(self, label, data, *args, **kwargs):
-        sent[label] = data
-        return original(self, label, data, *args, **kwargs)
-    monkeypatch.setattr(DeltaGenerator, "download_button", record)
     at = run_page("laws", laws="hoffmann2022-eq10,deepseek2024-alloc", C="5.76e23")
     table = at.dataframe[0].value
     assert table["C (FLOPs)"].dtype.kind == "f" and table["N*"].dtype.kind == "f"    # still numbers
     assert "—" in set(table["loss (nats/token)"])          # DeepSeek allocates only: a dash, not None
-    text = sent["Numbers on screen (CSV)"]()                # made when the button is pressed
+    text = downloads["Numbers on screen (CSV)"]
     assert "5.76e+23" in text and "5.760000000000009e+23" not in text
     assert not re.search(r"\d\.\d{13,}", text), text[:400]
     data = run_page("data", view="runs")
-    got = sent["Download runs (CSV)"]
-    assert data and "641000000000000000000" not in (got() if callable(got) else got)
+    assert data and "641000000000000000000" not in downloads["Download runs (CSV)"]
 
 
 def test_fit_backtest_cutoff_is_formatted():

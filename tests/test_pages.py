@@ -411,26 +411,17 @@ def test_a_stored_dataset_with_a_unit_mistake_never_raises_in_a_page():
         assert shown, "the page says something: a plan or a plain error"
 
 
-def test_run_config_tab_is_in_the_link_and_only_the_open_tab_is_drawn(monkeypatch):
+def test_run_config_tab_is_in_the_link_and_only_the_open_tab_is_drawn(downloads):
     """The run config section is closed by default (a budget press redraws none of it) and its state is
     in the link (rc); open, only its open tab is drawn and the link names that tab; the plan's JSON export,
     made when downloaded, carries all four parts whether drawn or not."""
     import json
-
-    from streamlit.delta_generator import DeltaGenerator
-    sent = {}
-    original = DeltaGenerator.download_button
-
-    def record(self, label, data, *args, **kwargs):
-        sent[label] = data
-        return original(self, label, data, *args, **kwargs)
-    monkeypatch.setattr(DeltaGenerator, "download_button", record)
     link = dict(law="hoffmann2022-eq10-unrounded", C="1e22")
     closed = run_page("planner", rc="0", **link)
     assert not {m.label for m in closed.metric} & {"Layers × width", "Total per GPU (GB)"}
     section = [e for e in closed.expander if e.label.startswith("Run config")]
     assert len(section) == 1 and not section[0].children          # there, closed, and nothing drawn in it
-    plan = json.loads(sent["The plan (JSON)"]())          # made on download, with the section closed
+    plan = json.loads(downloads["The plan (JSON)"])       # made on download, with the section closed
     assert set(plan["run_config"]) == {"config", "memory", "sweep_design", "yaml", "toml"}
     assert plan["run_config"]["sweep_design"]["designs"][0]["design"] == "proposed"
     at = run_page("planner", rc="1", **link)
