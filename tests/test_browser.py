@@ -701,8 +701,9 @@ def test_laws_legend_takes_the_height_its_entries_need_at_the_drawn_width(app_ur
     legend_chart = page.locator(".se-plot").first
 
     def fitted():
-        got = legend_chart.evaluate("el => el._fullLayout && [el._fullLayout.height, el.__seFitted || 0, "
-                                    "el.querySelector('.legend').getBoundingClientRect().height]")
+        got = legend_chart.evaluate("el => { const lg = el.querySelector('.legend');"   # null until drawn
+                                    " return el._fullLayout && lg && [el._fullLayout.height, el.__seFitted || 0,"
+                                    " lg.getBoundingClientRect().height]; }")
         return got if got and got[1] and abs(got[0] - got[1]) <= 2 else None
     height, _, legend_px = _wait_for(fitted, 30, "the legend chart to be fitted to its legend", page)
     one_column = 12 + 6 * 21        # six entries stacked, none wrapped: below what the server sends
