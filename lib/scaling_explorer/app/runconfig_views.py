@@ -188,12 +188,19 @@ _TAB_FIELDS = {"Config": ("seq", "hp", "shape", "sched"),
 _TAB_FIELDS[None] = sum(_TAB_FIELDS.values(), ()) + ("rctab",)
 
 
+def _run_config(p: Plan, v: dict):
+    """The plan's run config, or None and why (a law the hyperparameter or shape rules cannot size)."""
+    try:
+        return cache.run_config(p.law.slug, p.C, p.U, v["hp"], int(v["seq"]), v["sched"], v["shape"]), ""
+    except (ValueError, KeyError) as e:
+        return None, str(e)
+
+
 def export(p: Plan, v: dict, hardware: tuple, U: float) -> dict:
     """What the plan's JSON export carries of the run config, all four parts whether drawn or not: called
     when the export is downloaded (exports.export_row), not on every rerun."""
-    try:
-        rc = cache.run_config(p.law.slug, p.C, p.U, v["hp"], int(v["seq"]), v["sched"], v["shape"])
-    except (ValueError, KeyError):
+    rc = _run_config(p, v)[0]
+    if rc is None:
         return {}
     mem = memory_report(rc, v, hardware)[0]
     return {"config": rc.to_dict(), "memory": mem, "sweep_design": {"noise": v["noise"], "small_budget": 10 ** v["swC"],
@@ -212,36 +219,24 @@ def section(p: Plan, v: dict, K: dict, hardware: tuple, U: float) -> None:
         return
     with box:
         tabs = st.tabs(F["rctab"].choices, key=K["rctab"], on_change="rerun")
-        drawn = [t for t in tabs if t.open is not False]      # all four only if the tabs did not track state
-        widgets.keep("planner", [F[k] for t, name in zip(tabs, F["rctab"].choices) if t not in drawn
-                                 for k in _TAB_FIELDS[name]])
-        try:
-            rc = cache.run_config(p.law.slug, p.C, p.U, v["hp"], int(v["seq"]), v["sched"], v["shape"])
-        except (ValueError, KeyError) as e:
-            rc, why = None, e
-        if tabs[0] in drawn:
-            with tabs[0]:
-                config_inputs()
+        rc, why = _run_config(p, v)
+        for tab, name in zip(tabs, F["rctab"].choices):
+            if tab.open is False:         # None only if the tabs did not track state: draw every tab
+                widgets.keep("planner", [F[k] for k in _TAB_FIELDS[name]])
+                continue
+            with tab:
+                if name == "Config":
+                    config_inputs()
                 if rc is None:
                     st.warning(f"No run config for this law: {why}")
-                else:
+                elif name == "Config":
                     config(rc)
-        if rc is None:
-            for t in drawn:
-                if t is not tabs[0]:
-                    t.warning(f"No run config for this law: {why}")
-            return
-        if tabs[1] in drawn or tabs[3] in drawn:
-            mem, mem_gb, mem_why = memory_report(rc, v, hardware)
-        if tabs[1] in drawn:
-            with tabs[1]:
-                memory(rc, mem, mem_gb, mem_why, hardware)
-        if tabs[2] in drawn:
-            with tabs[2]:
-                sweep(p, sweep_rows(p, v, U))
-        if tabs[3] in drawn:
-            with tabs[3]:
-                config_block(rc, mem.get("parallel"))
+                elif name == "Does it fit":
+                    memory(rc, *memory_report(rc, v, hardware), hardware)
+                elif name == "Sweep design":
+                    sweep(p, sweep_rows(p, v, U))
+                else:
+                    config_block(rc, memory_report(rc, v, hardware)[0].get("parallel"))
 
 
 def config_block(rc, parallel: dict | None) -> None:
