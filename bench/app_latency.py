@@ -250,6 +250,8 @@ def browser_latency(only: list[str] | None = None, loads: int = 3, presses: int 
     tmp = Path(tempfile.mkdtemp(prefix="scaling-explorer-bench-floor-"))
     (tmp / "floor_app.py").write_text(FLOOR_APP)
     (tmp / "floor_in_place.py").write_text(FLOOR_APP_IN_PLACE)
+    from scaling_explorer.app.charts import asset_ready
+    asset_ready()           # static/ must exist when the floor server starts, which serves it through the link
     (tmp / "static").symlink_to(ROOT / "static")          # what the in-place chart loads Plotly.js from
     # a store folder of its own: DuckDB lets one process write a file, and this process holds its own
     env = dict(os.environ, SCALING_EXPLORER_VAR=tempfile.mkdtemp(prefix="scaling-explorer-bench-server-"))

@@ -708,3 +708,61 @@ def test_laws_legend_takes_the_height_its_entries_need_at_the_drawn_width(app_ur
     height, _, legend_px = _wait_for(fitted, 30, "the legend chart to be fitted to its legend", page)
     one_column = 12 + 6 * 21        # six entries stacked, none wrapped: below what the server sends
     assert height < one_column and legend_px <= height, (height, legend_px, one_column)
+
+
+# Each frontier chart's budget line: its centre from the chart's left edge (px) and the x Plotly keeps for it.
+_BUDGET_LINES = """() => [...document.querySelectorAll('.se-plot')].flatMap(el => {
+  const paths = el.querySelectorAll('.shapelayer path[data-index="0"]');
+  if (paths.length !== 1 || !el.layout || !el.layout.shapes) return [];
+  const line = paths[0].getBoundingClientRect(), box = el.getBoundingClientRect();
+  return [[line.left + line.width / 2 - box.left, el.layout.shapes[0].x0, el._fullLayout.shapes[0].x0]];
+})"""
+
+
+def test_a_moved_budget_line_sits_where_a_page_opened_on_that_budget_draws_it(app_url, browser_page):
+    """The laws page moves its four budget lines without Plotly.react (charts.moveLines). After slider
+    presses, a resize, and a change of traces after a move, each line is where a fresh page opened on
+    the same link draws it, and Plotly keeps the new x (what a zoom or a PNG export draws)."""
+    page = browser_page
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(app_url + "/?C=1e22")
+    _wait_for(lambda: len(page.evaluate(_BUDGET_LINES)) == 4, 60, "four budget lines", page)
+    page.evaluate("() => { window.__reacts = 0; const react = window.Plotly.react;"
+                  " window.Plotly.react = function (...a) { window.__reacts++; return react.apply(this, a); }; }")
+    slider = page.get_by_test_id("stSlider").filter(has_text="Marked compute budget").get_by_role("slider")
+
+    def press(key: str, C: float):
+        slider.focus()
+        slider.press(key)
+        _wait_for(lambda: all(abs(x0 / C - 1) < 1e-9 for _, x0, _ in page.evaluate(_BUDGET_LINES) or [(0, 0, 0)]),
+                  60, f"the budget lines at C = {C:.3g}", page)
+
+    def as_a_fresh_page_draws_them(width: int):
+        fresh = page.context.browser.new_page()
+        try:
+            fresh.set_viewport_size({"width": width, "height": 1000})
+            fresh.goto(page.url)
+            _wait_for(lambda: len(fresh.evaluate(_BUDGET_LINES)) == 4, 60, "a fresh page's budget lines", fresh)
+            fresh.wait_for_timeout(500)
+            want, got = fresh.evaluate(_BUDGET_LINES), page.evaluate(_BUDGET_LINES)
+        finally:
+            fresh.close()
+        assert [round(x0 / w0, 9) for (_, x0, _), (_, w0, _) in zip(got, want)] == [1.0] * 4, (got, want)
+        assert all(full == x0 for _, x0, full in got), got
+        assert all(abs(g[0] - w[0]) <= 1.0 for g, w in zip(got, want)), (got, want)   # pixels
+
+    press("ArrowRight", 10 ** 22.1)
+    press("End", 1e27)                                  # across the chart: about 300 px
+    press("ArrowLeft", 10 ** 26.9)
+    assert page.evaluate("window.__reacts") == 0       # moved, not redrawn
+    assert _query(page.url)["C"] == "7.94e26", page.url
+    as_a_fresh_page_draws_them(1400)
+    page.set_viewport_size({"width": 1000, "height": 1000})          # Plotly redraws at the new width
+    page.wait_for_timeout(1500)
+    as_a_fresh_page_draws_them(1000)
+    page.get_by_test_id("stRadio").get_by_text("off", exact=True).click()    # new traces: Plotly.react
+    _wait_for(lambda: _query(page.url).get("runs") == "off" and page.evaluate("window.__reacts") >= 4, 60,
+              "the charts redrawn without the runs", page)
+    press("Home", 1e18)
+    page.wait_for_timeout(1000)
+    as_a_fresh_page_draws_them(1000)

@@ -27,7 +27,7 @@ def test_datarevision_follows_the_traces_not_the_layout():
 
 
 def test_the_served_plotly_is_the_installed_package_s_own():
-    assert in_place._asset_ready()
+    assert in_place.asset_ready()
     served = in_place.STATIC / in_place.ASSET
     assert served.exists() and plotly.__version__ in in_place.ASSET
     assert served.read_bytes() == (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
