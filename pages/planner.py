@@ -118,8 +118,9 @@ law = p.law
 
 with guard.section("show the plan", ds):      # figures, metrics and tables from a fitted law's runs
     with right:
-        st.caption(f"{law.citation}, {widgets.md(law.locator)}. Parameters: {law.param_convention}. "
-                   f"{law.compute_convention}.")
+        st.caption(f"{law.citation}, {widgets.md(law.locator)}"
+                   + (f" ({widgets.md(law.fitted_on)})" if law.fitted_on else "")   # which runs, which settings
+                   + f". Parameters: {law.param_convention}. {law.compute_convention}.")
         widgets.notes(p.notes, "law")
         widgets.notes(p.notes, "optimum")
         bands = (cache.frontier_band(law.slug, int(v["boot"]), int(v["seed"]), C, U)

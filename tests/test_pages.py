@@ -142,6 +142,8 @@ def test_planner_with_a_fitted_law_and_bootstrap_bands():
     assert at.selectbox[0].value == "fit:demo:chinchilla"
     text = " ".join(c.value for c in at.caption)
     assert "95% bootstrap intervals (200 resamples, seed 1)" in text
+    # which runs and settings the fit used: the Fit page can fit others, the planner offers these
+    assert "(demo; Huber δ=1e-3, App. D.2 grid, all runs, final losses: the Fit page's defaults)" in text
     m = {x.label: x.value for x in at.metric}
     assert m["N* (parameters)"].endswith(" B") or m["N* (parameters)"].endswith(" M")
 

@@ -235,7 +235,7 @@ def law(slug: str) -> Law:
                         c_range=(float(r["compute_flops"].min()), float(r["compute_flops"].max())),
                         n_range=(float(r["n_params"].min()), float(r["n_params"].max())),
                         d_range=(float(r["n_tokens"].min()), float(r["n_tokens"].max())),
-                        params_counted=dataset_param_convention(ds), settings="Huber δ=1e-3, App. D.2 grid")
+                        params_counted=dataset_param_convention(ds), settings="Huber δ=1e-3, App. D.2 grid, all runs, final losses: the Fit page's defaults")
     return published_laws()[slug]
 
 
