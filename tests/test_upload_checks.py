@@ -359,3 +359,71 @@ def test_check_and_fixes_never_raise(rows, compute_only):
     assert all(f.severity in ingest.SEVERITIES and len(f.message) > 20 for f in fs)
     fixed = ingest.apply_fixes(df, [x for f in fs for x in f.fixes])
     ingest.check_runs(fixed, m)
+
+
+# ---- this session's bad uploads: columns in thousands/millions/billions, scores as losses, Markdown ---------
+
+def _scaled(rows, col, factor, header=HEADER):
+    return csv([tuple(f"{float(v) / factor:.6g}" if j == col else v for j, v in enumerate(r)) for r in rows], header)
+
+
+@pytest.mark.parametrize("col,factor,word", [(2, 1e6, "millions"), (1, 1e9, "billions"), (1, 1e6, "millions"), (2, 1e3, "thousands")])
+def test_a_count_column_in_millions_or_billions_is_named_and_scaled_back(col, factor, word):
+    """Tokens written in millions (a 'tokens (M)' column) or parameters in billions, no compute column:
+    tokens per parameter (or N itself) say which column and by how much; one click restores the runs."""
+    data = _scaled(ROWS, col, factor)
+    name = HEADER.split(",")[col]
+    f = next(f for f in findings(data) if f.fix and f.fix.kind == "scale")
+    assert f.severity == "error" and f"'{name}' looks like {word}" in f.message, f.message
+    assert (f.fix.column, f.fix.factor) == (name, factor)
+    fixed = ingest.apply_fixes(ingest.read_table(data), [f.fix])
+    assert fixed[name].astype(float).tolist() == pytest.approx([float(r[col]) for r in ROWS], rel=1e-5)
+    assert ingest.check_runs(fixed, M) == []
+
+
+def test_compute_a_million_times_6nd_names_the_token_column_in_millions():
+    """With compute given, C = 1e6 · 6·N·D: no FLOP unit explains a ratio above 1, a token column in
+    millions does (before, only a warning: the runs could be stored with D a million times too small)."""
+    rows = [(r[0], r[1], f"{float(r[2]) / 1e6:.6g}", f"{6 * float(r[1]) * float(r[2]):.6g}", r[3]) for r in ROWS]
+    data = csv(rows, header="name,params,tokens,compute,loss")
+    mapping = ingest.Mapping(n_params="params", loss="loss", n_tokens="tokens", compute_flops="compute",
+                             run_name="name")
+    fs = findings(data, mapping)
+    f = next(f for f in fs if f.code == "column_scale")
+    assert f.severity == "error" and "'tokens' looks like millions of tokens" in f.message and "1.00× 6·N·D" in f.message
+    assert codes(fs) == {"column_scale"}                # one finding, not also an "outside the range" one
+    assert ingest.check_runs(ingest.apply_fixes(ingest.read_table(data), [f.fix]), mapping) == []
+
+
+def test_swapped_columns_still_get_the_swap_not_a_rescale():
+    data = csv([(r[0], r[2], r[1], r[3]) for r in ROWS])
+    f = next(f for f in findings(data) if f.code == "tokens_per_param")
+    assert f.fix.kind == "swap" and "swapped" in f.message
+
+
+def test_accuracies_in_percent_are_not_taken_for_perplexities():
+    """Scores that rise with model size are not a loss: no log offered, the message says to map the loss."""
+    acc = [(r[0], r[1], r[2], f"{30 + 3 * i:.1f}") for i, r in enumerate(ROWS)]
+    f = next(f for f in findings(csv(acc)) if f.code == "loss_not_nats")
+    assert f.severity == "error" and f.fixes == () and "rise with model size" in f.message
+    assert "Map the loss column" in f.message and "perplexities" not in f.message
+
+
+def test_approximate_signs_before_unit_letters_are_read():
+    rows = [(r[0], f"~{float(r[1]) / 1e6:.4g}M", r[2], r[3]) for r in ROWS]
+    data = csv(rows)
+    f = next(f for f in findings(data) if f.fix and f.fix.kind == "expand_suffixes")
+    fixed = ingest.apply_fixes(ingest.read_table(data), [f.fix])
+    assert fixed["params"].astype(float).tolist() == pytest.approx([float(r[1]) for r in ROWS], rel=1e-3)
+
+
+def test_a_markdown_table_is_read_with_its_line_numbers():
+    md = ("| name | params | tokens | loss |\n|:---|---:|---:|---:|\n"
+          + "\n".join(f"| {' | '.join(r)} |" for r in ROWS) + "\n").encode()
+    df = ingest.read_table(md)
+    assert list(df.columns) == HEADER.split(",") and len(df) == len(ROWS)
+    assert df["loss"].tolist() == [r[3] for r in ROWS]
+    notes = ingest.read_notes(df)
+    assert any("Markdown table" in n for n in notes) and not any("blank" in n for n in notes), notes
+    assert ingest.file_row(df, 0) == 3                  # header on line 1, the |---| rule on line 2
+    assert ingest.check_runs(df, M) == []

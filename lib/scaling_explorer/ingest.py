@@ -47,6 +47,7 @@ _SEPS = (",", ";", "\t", "|")
 _SEP_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _DEC_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+([eE][+-]?\d+)?$")   # 3,5  1.000,5  -0,25e3
 _PLAIN_INT = re.compile(r"^[+-]?\d+([eE][+-]?\d+)?$")
+_MD_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?")         # |---|:--:| under a Markdown header
 
 
 def _is_comment(line: str) -> bool:
@@ -116,6 +117,17 @@ def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
                 sep = csv.Sniffer().sniff("\n".join(lines[i:i + 50]), delimiters="".join(_SEPS)).delimiter
             except csv.Error:
                 sep = next(c for c in _SEPS if counts[c] == best)
+    n_rules = 0
+    if sep == "|" and lines[i].strip().startswith("|") and lines[i].strip().endswith("|"):   # a Markdown table
+        lines = list(lines)
+        for j in range(i, len(lines)):
+            t = lines[j].strip()
+            if j > i and _MD_RULE.fullmatch(t):
+                lines[j] = ""                      # the |---| line: skipped as blank, not counted as one
+                n_rules += 1
+            elif len(t) > 1 and t.startswith("|") and t.endswith("|"):
+                lines[j] = t[1:-1]
+        notes.append("Read a Markdown table: dropped the bars at both ends of each line and the |---| line.")
     body = "\n".join(lines[i:])
     try:
         reader = csv.reader(io.StringIO(body, newline=""), delimiter=sep, skipinitialspace=True)
@@ -176,6 +188,7 @@ def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
                           f"({', '.join(dup) or 'blank'}). Give every column a unique name.")
     if n_trailing:
         notes.append(f"Dropped {n_trailing} empty column{'s' if n_trailing > 1 else ''} after the last named column.")
+    skipped_blank -= n_rules
     if skipped_blank + n_blank:
         notes.append(f"Skipped {skipped_blank + n_blank} blank line{'s' if skipped_blank + n_blank > 1 else ''}.")
     if skipped_comments:
@@ -325,7 +338,7 @@ OUTLIER_MIN_RUNS = 8
 # Compute units a file might hold, FLOPs per unit (only the first two are offered by the import form).
 UNIT_GUESSES = {"FLOPs": 1.0, "PF-days": 8.64e19, "GFLOPs": 1e9, "TFLOPs": 1e12, "PFLOPs": 1e15,
                 "EFLOPs": 1e18, "ZFLOPs": 1e21}
-_SUFFIX = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*([kKmMbBtT])(?:n|N)?$")
+_SUFFIX = re.compile(r"^(?:[~≈]\s*)?([+-]?\d+(?:\.\d+)?)\s*([kKmMbBtT])(?:n|N)?$")     # 7B, 1.3 bn, ~350M
 _SUFFIX_MULT = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:(,)\d{3}|( )\d{3}|(')\d{3}|(\u202f)\d{3}|(\u00a0)\d{3})+(?:\.\d+)?$"
                         r"|^[+-]?\d{1,3}(?:\.\d{3}){2,}$")
@@ -706,7 +719,16 @@ def _check_runs(df, mapping, compute_unit, param_convention, min_rows) -> list[F
         if lo / 100 > 0.3 and hi / 100 <= LOSS_MAX_NATS and med >= 100:
             fixes.append(Fix("percent_to_loss", f"Divide '{cL}' by 100 (loss written ×100)", "scale", column=cL,
                              factor=0.01))
-        what_ = ("they look like perplexities (ln gives "
+        # a loss falls as models grow; a score (accuracy in percent) rises: then no transform makes it a loss
+        Nv = vals.get("n_params", np.full(len(L), np.nan))
+        both = lv & np.isfinite(Nv) & (Nv > 0)
+        rho = (pd.Series(L[both]).rank().corr(pd.Series(Nv[both]).rank())
+               if both.sum() >= 4 and np.ptp(Nv[both]) > 0 else math.nan)
+        if rho > 0.7:
+            fixes = []
+        what_ = (f"besides, they rise with model size (rank correlation {rho:.2f}) as a score such as accuracy "
+                 "does, where a loss falls. Map the loss column (nats per token) instead." if rho > 0.7 else
+                 "they look like perplexities (ln gives "
                  f"{math.log(lo):.2f}–{math.log(hi):.2f})." if med < 100 and fixes else
                  "are they perplexities (take ln) or a loss written ×100 (divide by 100)?" if len(fixes) == 2 else
                  "is it perplexity, or another metric?")
@@ -731,6 +753,7 @@ def _check_runs(df, mapping, compute_unit, param_convention, min_rows) -> list[F
     u = COMPUTE_UNITS[compute_unit]
     has_D, has_C = mapping.n_tokens is not None, mapping.compute_flops is not None
     unit_problem = False
+    scaled: set[str] = set()          # columns a finding already says are in thousands, millions or billions
     # compute in the wrong unit
     if has_C:
         cC = mapping.compute_flops
@@ -748,6 +771,16 @@ def _check_runs(df, mapping, compute_unit, param_convention, min_rows) -> list[F
                         f"read as {compute_unit}): it looks like {best} (then C is {fit:.2f}× 6·N·D). "
                         f"{'Choose that unit, or accept the conversion.' if best in COMPUTE_UNITS else ''}".strip(),
                         (), (cC,), (_unit_fix(cC, best, compute_unit),)))
+                elif med > RATIO_6ND and (sc := _column_scale(N, vals["n_tokens"], ok, cN, mapping.n_tokens, med)):
+                    col, word, f, tpp, _ = sc
+                    unit_problem = True
+                    scaled.add(col)
+                    F.append(Finding(
+                        "error", "column_scale", f"Compute in '{cC}' is {_g(med)}× 6·N·D (median over the runs): "
+                        f"'{col}' looks like {word} of {'parameters' if col == cN else 'tokens'}. Multiplied by "
+                        f"{_g(f)}, C is {med / f:.2f}× 6·N·D and the runs have {_g(tpp)} training tokens per "
+                        "parameter (median). Accept the conversion, or correct the file.", (), (col, cC),
+                        (_scale_fix(col, word, f),)))
                 else:
                     moe = (" With mixture-of-experts models, C = 6·N·D holds for active parameters: map active "
                            "parameters, or choose the 'active (MoE)' convention." if med < 1 and param_convention ==
@@ -786,7 +819,7 @@ def _check_runs(df, mapping, compute_unit, param_convention, min_rows) -> list[F
     cD = mapping.n_tokens or mapping.compute_flops
     # N and D outside any real run
     for arr, rng, t, c in ((N, N_RANGE, "parameters", cN), (D, D_RANGE, "training tokens", cD)):
-        if unit_problem and c == mapping.compute_flops:
+        if (unit_problem and c == mapping.compute_flops) or c in scaled:
             continue
         bad = ok & ((arr < rng[0]) | (arr > rng[1]))
         if bad.any() and bad.sum() < ok.sum() / 2:
@@ -797,23 +830,33 @@ def _check_runs(df, mapping, compute_unit, param_convention, min_rows) -> list[F
             ok &= ~bad
         elif bad.any():
             unit_problem = True
+            sc = _column_scale(N, vals["n_tokens"], ok, cN, mapping.n_tokens, None) if has_D and not has_C else None
+            sc = sc if sc and sc[0] == c else None
             F.append(Finding("error", f"absurd:{t}", f"Most {t} ({_span(arr[ok])}) are outside {_g(rng[0])}–"
-                             f"{_g(rng[1])}, the range of any real run: check the column '{c}' and its unit.",
-                             (), (c,)))
+                             f"{_g(rng[1])}, the range of any real run: "
+                             + (f"'{c}' looks like {sc[1]} (multiplied by {_g(sc[2])}, the runs have {_g(sc[3])} "
+                                "training tokens per parameter)." if sc else f"check the column '{c}' and its unit."),
+                             (), (c,), (_scale_fix(c, sc[1], sc[2]),) if sc else ()))
     # tokens per parameter
     if has_D and not unit_problem and ok.sum() >= 2:
         tpp = D / N
         med = float(np.median(tpp[ok]))
         if not (TPP_RANGE[0] <= med <= TPP_RANGE[1]):
             swapped = 1 / med
-            fx = (Fix("swap_n_d", f"Swap '{cN}' and '{mapping.n_tokens}'", "swap", column=cN,
-                      other=mapping.n_tokens),) \
-                if TPP_RANGE[0] <= swapped <= TPP_RANGE[1] and med < 1 else ()
+            offers = []        # (how far from 20 tokens per parameter it lands, what it says, the fix)
+            if TPP_RANGE[0] <= swapped <= TPP_RANGE[1] and med < 1:
+                offers.append((abs(math.log(swapped / 20)), f"are parameters and tokens swapped? Swapped, it is "
+                               f"{_g(swapped)}.", Fix("swap_n_d", f"Swap '{cN}' and '{mapping.n_tokens}'", "swap",
+                                                      column=cN, other=mapping.n_tokens)))
+            sc = None if has_C else _column_scale(N, D, ok, cN, mapping.n_tokens, None)   # 6·N·D would move
+            if sc:
+                offers.append((sc[4], f"'{sc[0]}' looks like {sc[1]}: multiplied by {_g(sc[2])}, it is {_g(sc[3])}.",
+                               _scale_fix(sc[0], sc[1], sc[2])))
+            best = min(offers, key=lambda o: o[0]) if offers else None
             F.append(Finding("error", "tokens_per_param", f"Runs have {_g(med)} training tokens per parameter "
-                             f"(median), outside {_g(TPP_RANGE[0])}–{_g(TPP_RANGE[1])}"
-                             + (f": are parameters and tokens swapped? Swapped, it is {_g(swapped)}." if fx else
-                                ": check the units of the parameter and token columns."), (),
-                             (cN, mapping.n_tokens), fx))
+                             f"(median), outside {_g(TPP_RANGE[0])}–{_g(TPP_RANGE[1])}: "
+                             + (best[1] if best else "check the units of the parameter and token columns."), (),
+                             (cN, mapping.n_tokens), (best[2],) if best else ()))
         else:
             off = ok & ((tpp < TPP_RANGE[0]) | (tpp > TPP_RANGE[1]))
             if off.any():
@@ -875,6 +918,33 @@ def _check_runs(df, mapping, compute_unit, param_convention, min_rows) -> list[F
                              f"{'it' if far.sum() == 1 else 'them'}; drop if a mistake.", rows_of(m), (cL,),
                              drop("outliers", m)))
     return _sorted(F)
+
+
+_SCALES = {"thousands": 1e3, "millions": 1e6, "billions": 1e9}
+
+
+def _column_scale(N: np.ndarray, D: np.ndarray, ok: np.ndarray, cN: str, cD: str, need: float | None):
+    """A parameter or token column written in thousands, millions or billions (a header like 'tokens (M)',
+    or a spreadsheet's unit): the one scaling of one column that puts every N and D inside the range of
+    real runs and the median tokens per parameter inside TPP_RANGE, nearest 20; with compute given,
+    `need` is C / 6ND, which the factor must explain to within RATIO_6ND. (column, word, factor, tokens
+    per parameter after, score = |ln(tpp / 20)|), or None."""
+    best = None
+    for col, word, f in ((c, w, f) for c in (cN, cD) for w, f in _SCALES.items()):
+        if need is not None and not (1 / RATIO_6ND <= need / f <= RATIO_6ND):
+            continue
+        n, d = (N[ok] * f, D[ok]) if col == cN else (N[ok], D[ok] * f)
+        tpp = float(np.median(d / n))
+        inside = ((n >= N_RANGE[0]) & (n <= N_RANGE[1]) & (d >= D_RANGE[0]) & (d <= D_RANGE[1])).all()
+        score = abs(math.log(tpp / 20)) if TPP_RANGE[0] <= tpp <= TPP_RANGE[1] else math.inf
+        if inside and score < math.inf and (best is None or score < best[4]):
+            best = (col, word, f, tpp, score)
+    return best
+
+
+def _scale_fix(col: str, word: str, factor: float) -> Fix:
+    return Fix(f"scale:{col}", f"Multiply '{col}' by {_g(factor)} (it is in {word})", "scale", column=col,
+               factor=factor)
 
 
 def _unit_fix(col: str, unit: str, chosen: str) -> Fix:
