@@ -92,6 +92,7 @@ with guard.section("fit and draw this dataset", ds):
                      hide_index=True)
         if boots:
             st.caption(fit_views.boot_caption(prep, n_boot, seed))
+        fit_views.plan_links(ds, tuple(fitted), loss, mode, how)
         preds = views.fit_predictions(fitted, runs)
         lo_c, hi_c = math.log10(runs["compute_flops"].min()) - 0.5, math.log10(runs["compute_flops"].max()) + 2
         grid = np.logspace(lo_c, hi_c, 60)

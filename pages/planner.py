@@ -15,14 +15,20 @@ widgets.require_navigation()
 laws = cache.published_laws()
 published_alloc = tuple(s for s, lw in laws.items() if lw.has_allocation)
 fits = tuple(cache.fitted_slug(ds, m) for ds in cache.dataset_ids() if cache.has_runs(ds) for m in cache.RUN_FORMS)
-choices = published_alloc + fits
+# a fit with other settings (the Fit page's "Plan a budget with this fit" link) is offered when linked or chosen
+linked = tuple(dict.fromkeys(s for s in (st.query_params.get("law", ""), st.session_state.get(f"{PAGE}.law", ""))
+                             if s not in fits and cache.is_fit_choice(s)))
+choices = published_alloc + fits + linked
+SETTING_WORDS = {"frontier": "frontier loss", "best": "best run per cell", "annealed": "annealed losses",
+                 "checkpoints": "every checkpoint"}
 gpus = cache.gpu_presets()
 
 
 def label(slug: str) -> str:
     if slug.startswith(cache.FIT_PREFIX):
-        ds, m = slug[len(cache.FIT_PREFIX):].rsplit(":", 1)
-        return f"Your fit: {m} on {cache.dataset_label(ds)}"
+        ds, m, opts = cache.parse_fit(slug)
+        how = ", ".join(SETTING_WORDS[o] for o in opts if o in SETTING_WORDS)
+        return f"Your fit: {m} on {cache.dataset_label(ds)}" + (f" ({how})" if how else "")
     lw = laws[slug]
     return lw.label + ("" if lw.verified else " (UNVERIFIED)")
 

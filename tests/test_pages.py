@@ -1,5 +1,8 @@
 """One AppTest per page, driven through URL parameters, plus hostile links."""
+import itertools
 import math
+import re
+from urllib.parse import parse_qsl
 
 import numpy as np
 import pandas as pd
@@ -473,3 +476,35 @@ def test_a_run_config_value_typed_then_hidden_by_another_tab_stays():
     at.run()
     assert at.query_params.get("seq") == "2048" and at.query_params.get("rctab") == "Sweep design"
     assert not at.exception
+
+
+def test_a_fitted_law_slug_carries_its_settings():
+    from scaling_explorer.app import cache
+    assert cache.fitted_slug("ds1", "chinchilla") == "fit:ds1:chinchilla"               # the defaults: as before
+    for opts in itertools.product(*cache.FIT_SETTINGS):
+        slug = cache.fitted_slug("ds1", "gadre", *opts)
+        assert cache.parse_fit(slug) == ("ds1", "gadre", opts) and cache.dataset_of(slug) == "ds1"
+    for bad in ("fit:ds1:chinchilla@frontier,all", "fit:ds1:chinchilla@frontier,all,final,x", "fit:ds1:nope",
+                "fit:ds1:chinchilla@l2,all,final", "fit:ds1", "hoffmann2022-eq10"):
+        with pytest.raises(ValueError):
+            cache.parse_fit(bad)
+
+
+def test_the_fit_page_links_a_fit_with_other_settings_to_the_planner():
+    """Before, the planner offered only the Fit page's default fit (symmetric Huber on every run), whatever
+    was fitted there. Now each fitted form links to the planner with its settings: the planner opens that
+    fit, says so, and its bootstrap resamples that fit."""
+    at = run_page("fit", loss="frontier")
+    text = next(m.value for m in at.markdown if m.value.startswith("Plan a budget with this fit"))
+    links = [dict(parse_qsl(u.split("?", 1)[1])) for u in re.findall(r"\((planner\?[^)]*)\)", text)]
+    assert links == [{"law": "fit:demo:chinchilla@frontier,all,final"}, {"law": "fit:demo:kaplan_nd@frontier,all,final"}]
+    plan = run_page("planner", C="1e21", boot="200", seed="1", **links[0])
+    assert plan.selectbox[0].value == links[0]["law"]
+    assert not [w.value for w in plan.warning if "not used as written" in w.value]
+    captions = " ".join(c.value for c in plan.caption)
+    assert "(demo; frontier, runs: all)" in captions and "95% bootstrap intervals (200 resamples, seed 1)" in captions
+    symmetric = run_page("planner", C="1e21", law="fit:demo:chinchilla")
+    n = {at_.metric[0].label: at_.metric[0].value for at_ in (plan, symmetric)}
+    assert len({plan.metric[0].value, symmetric.metric[0].value}) == 2, n          # a different fit, not a label
+    bad = run_page("planner", law="fit:demo:chinchilla@frontier,bogus,final")
+    assert "Unknown law" in " ".join(w.value for w in bad.warning)

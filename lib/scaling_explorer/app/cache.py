@@ -216,8 +216,39 @@ DEMO_LAW = "hoffmann2022-eq10-unrounded"
 RUN_FORMS = ("chinchilla", "kaplan_nd", "gadre")     # forms fitted to standard runs (N, D, C, loss)
 
 
-def fitted_slug(ds: str, model: str) -> str:
-    return f"{FIT_PREFIX}{ds}:{model}"
+FIT_SETTINGS = (("huber", "frontier"), ("all", "best"), ("final", "annealed", "checkpoints"))   # loss, mode, how
+FIT_DEFAULTS = ("huber", "all", "final")                                                       # the Fit page's
+
+
+def fitted_slug(ds: str, model: str, loss: str = "huber", mode: str = "all", how: str = "final") -> str:
+    """'fit:<dataset>:<form>' for the Fit page's default settings, else 'fit:<dataset>:<form>@<loss>,<mode>,<how>'
+    (the frontier loss, the best run per cell, annealed or checkpoint points of loss curves)."""
+    base = f"{FIT_PREFIX}{ds}:{model}"
+    return base if (loss, mode, how) == FIT_DEFAULTS else f"{base}@{loss},{mode},{how}"
+
+
+def parse_fit(slug: str) -> tuple[str, str, tuple[str, str, str]]:
+    """(dataset, form, (loss, mode, how)) of a fitted law's slug; ValueError naming what is wrong."""
+    if not slug.startswith(FIT_PREFIX) or ":" not in slug[len(FIT_PREFIX):]:
+        raise ValueError(f"{slug!r} is not a fitted law ('fit:<dataset>:<form>')")
+    ds, rest = slug[len(FIT_PREFIX):].rsplit(":", 1)
+    model, at, opts = rest.partition("@")
+    settings = tuple(opts.split(",")) if at else FIT_DEFAULTS
+    if model not in RUN_FORMS:
+        raise ValueError(f"{model!r} is not a form fitted to runs ({', '.join(RUN_FORMS)})")
+    if len(settings) != 3 or any(v not in ok for v, ok in zip(settings, FIT_SETTINGS)):
+        raise ValueError(f"fit settings {opts!r}: expected loss,mode,how from "
+                         + "; ".join("/".join(ok) for ok in FIT_SETTINGS))
+    return ds, model, settings
+
+
+def is_fit_choice(slug: str) -> bool:
+    """A fitted law the planner can offer: a valid slug of a dataset of this workspace with runs."""
+    try:
+        ds, _, _ = parse_fit(slug)
+    except ValueError:
+        return False
+    return ds in dataset_ids() and has_runs(ds)
 
 
 def dataset_of(slug: str) -> str | None:
@@ -229,13 +260,16 @@ def dataset_of(slug: str) -> str | None:
 def law(slug: str) -> Law:
     """A published law by slug, or a law fitted to a stored dataset ('fit:<dataset>:<form>')."""
     if slug.startswith(FIT_PREFIX):
-        ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
+        ds, model, opts = parse_fit(slug)
+        if opts != FIT_DEFAULTS:
+            return fitted_law(ds, model, *opts)
         r = runs(ds)
         return from_fit(fit(ds, model), slug, f"{FIT_FORMS[model].title} fitted to {dataset_label(ds)}", ds,
                         c_range=(float(r["compute_flops"].min()), float(r["compute_flops"].max())),
                         n_range=(float(r["n_params"].min()), float(r["n_params"].max())),
                         d_range=(float(r["n_tokens"].min()), float(r["n_tokens"].max())),
-                        params_counted=dataset_param_convention(ds), settings="Huber δ=1e-3, App. D.2 grid, all runs, final losses: the Fit page's defaults")
+                        params_counted=dataset_param_convention(ds),
+                        settings="Huber δ=1e-3, App. D.2 grid, all runs, final losses: the Fit page's defaults")
     return published_laws()[slug]
 
 
@@ -393,7 +427,8 @@ def fitted_law(ds: str, model: str, loss: str = "huber", mode: str = "all", how:
     r, res = fit_data(ds, mode, how).rows, fit(ds, model, loss, mode, how)
     settings = f"{'frontier' if res.loss == 'frontier' else 'Huber δ=1e-3'}, runs: {mode}" + \
         (f", curves: {how}" if fit_data(ds, mode, how).curves else "")
-    return from_fit(res, fitted_slug(ds, model), f"{FIT_FORMS[model].title} fitted to {dataset_label(ds)}", ds,
+    return from_fit(res, fitted_slug(ds, model, loss, mode, how), f"{FIT_FORMS[model].title} fitted to "
+                    f"{dataset_label(ds)}", ds,
                     c_range=(float(r["compute_flops"].min()), float(r["compute_flops"].max())),
                     n_range=(float(r["n_params"].min()), float(r["n_params"].max())),
                     d_range=(float(r["n_tokens"].min()), float(r["n_tokens"].max())),
@@ -477,9 +512,9 @@ def bootstrap_curves(ds: str, model: str, n_boot: int, seed: int, log_c_lo: floa
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _frontier_band(ds, model, n_boot, seed, C, U):
+def _frontier_band(ds, model, n_boot, seed, C, U, fit_opts=FIT_DEFAULTS):
     from ..fitting import band
-    outs = [allocation.compute_optimal(lw, C, U) for lw in _boot_laws(ds, model, n_boot, seed)]
+    outs = [allocation.compute_optimal(lw, C, U) for lw in _boot_laws(ds, model, n_boot, seed, *fit_opts)]
     return {q: band(np.array([o[q][0] for o in outs])) for q in ("N", "D", "loss")}
 
 
@@ -487,9 +522,9 @@ def _frontier_band(ds, model, n_boot, seed, C, U):
 def frontier_band(slug: str, n_boot: int, seed: int, C: float, U: float = math.inf) -> dict:
     """95% bootstrap intervals of N*, D*, loss at one budget for a fitted law (cached per budget,
     not recomputed on every rerun)."""
-    ds, model = slug[len(FIT_PREFIX):].rsplit(":", 1)
-    bootstrap(ds, model, n_boot, seed)
-    return _frontier_band(ds, model, n_boot, seed, C, U)
+    ds, model, opts = parse_fit(slug)
+    bootstrap(ds, model, n_boot, seed, *opts)
+    return _frontier_band(ds, model, n_boot, seed, C, U, opts)
 
 
 # ---- run config, memory and sweep design (issue 15) -----------------------------------------

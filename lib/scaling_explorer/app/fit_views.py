@@ -97,6 +97,17 @@ def fit_forms(ds: str, forms, loss: str, mode: str, how: str, n_boot: int, seed:
     return results, fitted, boots
 
 
+def plan_links(ds: str, models, loss: str, mode: str, how: str) -> None:
+    """Links that open the Budget planner on each fitted law with these settings (the planner offers
+    the Fit page's default settings in its list; a link carries any other), in this workspace."""
+    from urllib.parse import urlencode
+    ws = cache.workspace()
+    links = [f"[{widgets.md(FORMS[m].title)}](planner?" + urlencode({"law": cache.fitted_slug(ds, m, loss, mode, how)}
+                                                        | ({"ws": ws} if ws != "default" else {})) + ")"
+             for m in models]
+    st.markdown("Plan a budget with this fit: " + " · ".join(links))
+
+
 def boot_caption(prep, n_boot: int, seed: int) -> str:
     what = (f"the {len(set(prep.groups))} runs (whole runs, each with its checkpoints: they are not independent)"
             if prep.groups is not None else "the runs")
