@@ -7,60 +7,17 @@ import streamlit as st
 
 from scaling_explorer import conventions, figures
 from scaling_explorer.app import cache, charts, exports, guard, plan_views, runconfig_views, widgets
-from scaling_explorer.state import Field
 from scaling_explorer.units import dash_columns, fmt_sci, human
 
 PAGE = "planner"
 widgets.require_navigation()
 laws = cache.published_laws()
 published_alloc = tuple(s for s, lw in laws.items() if lw.has_allocation)
-fits = tuple(cache.fitted_slug(ds, m) for ds in cache.dataset_ids() if cache.has_runs(ds) for m in cache.RUN_FORMS)
+label = plan_views.law_label
 # a fit with other settings (the Fit page's "Plan a budget with this fit" link) is offered when linked or chosen
-linked = tuple(dict.fromkeys(s for s in (st.query_params.get("law", ""), st.session_state.get(f"{PAGE}.law", ""))
-                             if s not in fits and cache.is_fit_choice(s)))
-choices = published_alloc + fits + linked
-SETTING_WORDS = {"frontier": "frontier loss", "best": "best run per cell", "annealed": "annealed losses",
-                 "checkpoints": "every checkpoint"}
+choices = plan_views.law_choices((st.query_params.get("law", ""), st.session_state.get(f"{PAGE}.law", "")))
 gpus = cache.gpu_presets()
-
-
-def label(slug: str) -> str:
-    if slug.startswith(cache.FIT_PREFIX):
-        ds, m, opts = cache.parse_fit(slug)
-        how = ", ".join(SETTING_WORDS[o] for o in opts if o in SETTING_WORDS)
-        return f"Your fit: {m} on {cache.dataset_label(ds)}" + (f" ({how})" if how else "")
-    lw = laws[slug]
-    return lw.label + ("" if lw.verified else " (UNVERIFIED)")
-
-
-FIELDS = (
-    # verified default; links from before 2026-12 that omit `law` meant the unrounded Eq. 10 (Field.legacy)
-    Field("law", "choice", "besiroglu2024-refit" if "besiroglu2024-refit" in choices else choices[0],
-          choices=choices, label="Law", legacy="hoffmann2022-eq10-unrounded" if "hoffmann2022-eq10-unrounded" in choices
-          else None, names=tuple((s, laws[s].name) for s in ("hoffmann2022-eq10-unrounded",) if s in laws)),
-    Field("C", "log10", 23.0, lo=18.0, hi=27.0, step=0.1, label="Compute budget"),
-    Field("U", "log10", math.inf, lo=9.0, hi=15.0, step=0.1, allow_inf=True, label="Unique tokens"),
-    Field("inf", "log10", -math.inf, lo=9.0, hi=16.0, step=0.1, allow_none=True, label="Lifetime inference tokens"),
-    Field("fixN", "log10", -math.inf, lo=8.0, hi=13.0, step=0.05, allow_none=True, label="Fixed model size"),
-    Field("gpu", "choice", cache.DEFAULT_GPU if cache.DEFAULT_GPU in gpus else "custom",
-          choices=tuple(gpus) + ("custom",), label="Accelerator"),
-    Field("gpus", "int", 1024, lo=1, hi=1_000_000, label="GPU count"),
-    Field("tflops", "float", 1000.0, lo=1.0, hi=100_000.0, label="Peak TFLOP/s per GPU"),
-    Field("mfu", "float", 0.40, lo=0.01, hi=1.0, label="MFU"),
-    Field("price", "float", 2.0, lo=0.0, hi=1000.0, label="Price per GPU-hour"),
-    Field("boot", "choice", "0", choices=("0", "200", "1000"), label="Bootstrap resamples"),
-    Field("seed", "int", 0, lo=0, hi=2**31 - 1, label="Bootstrap seed"),
-    Field("cmp", "multi", tuple(s for s in ("besiroglu2024-refit", "hoffmann2022-eq10", "kaplan2020-nopt",
-                                            "deepseek2024-alloc", "gadre2024-c4") if s in laws),
-          choices=published_alloc, allow_empty=True, label="Laws to compare",
-          legacy=tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt",
-                                   "deepseek2024-alloc", "gadre2024-c4") if s in laws),
-          names=tuple((s, laws[s].name) for s in published_alloc)),
-    Field("conv", "choice", "published", choices=tuple(conventions.CHOICES), label="Comparison convention"),
-    Field("tab", "choice", "Data limit", choices=("Data limit", "Inference demand", "Fixed model size", "Cost"),
-          label="Open tab"),
-    *runconfig_views.FIELDS,
-)
+FIELDS = plan_views.fields(choices)
 K = widgets.keys(PAGE, FIELDS)
 
 st.title("Budget planner")

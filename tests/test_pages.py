@@ -497,13 +497,20 @@ def test_the_fit_page_links_a_fit_with_other_settings_to_the_planner():
     at = run_page("fit", loss="frontier")
     text = next(m.value for m in at.markdown if m.value.startswith("Plan a budget with this fit"))
     links = [dict(parse_qsl(u.split("?", 1)[1])) for u in re.findall(r"\((planner\?[^)]*)\)", text)]
-    assert links == [{"law": "fit:demo:chinchilla@frontier,all,final"}, {"law": "fit:demo:kaplan_nd@frontier,all,final"}]
-    plan = run_page("planner", C="1e21", boot="200", seed="1", **links[0])
+    assert [q["law"] for q in links] == ["fit:demo:chinchilla@frontier,all,final", "fit:demo:kaplan_nd@frontier,all,final"]
+    # written as the planner writes links now: not read as a link from before its defaults changed
+    assert links[0]["rc"] == "0" and "hoffmann2022-eq10-unrounded" not in links[0]["cmp"]
+    plan = run_page("planner", **(links[0] | {"C": "1e21", "boot": "200", "seed": "1"}))
     assert plan.selectbox[0].value == links[0]["law"]
-    assert not [w.value for w in plan.warning if "not used as written" in w.value]
+    assert not [w.value for w in plan.warning if "not used as written" in w.value] and not plan.info
+    assert not plan.expander or not any("Run config" in e.label and e.proto.expanded for e in plan.expander)
     captions = " ".join(c.value for c in plan.caption)
     assert "(demo; frontier, runs: all)" in captions and "95% bootstrap intervals (200 resamples, seed 1)" in captions
+    # the Fit page calls this frontier fit unreliable (too few runs set the frontier): the plan says so too
+    flagged = [w.value for w in plan.warning if "is unreliable" in w.value]
+    assert flagged and "runs set the frontier" in flagged[0], [w.value for w in plan.warning]
     symmetric = run_page("planner", C="1e21", law="fit:demo:chinchilla")
+    assert not [w.value for w in symmetric.warning if "is unreliable" in w.value]     # a reliable fit: no flag
     n = {at_.metric[0].label: at_.metric[0].value for at_ in (plan, symmetric)}
     assert len({plan.metric[0].value, symmetric.metric[0].value}) == 2, n          # a different fit, not a label
     bad = run_page("planner", law="fit:demo:chinchilla@frontier,bogus,final")

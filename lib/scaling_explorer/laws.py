@@ -69,6 +69,7 @@ class Law:
     metric: str = ""                    # what a metric_1d law predicts (name and unit), e.g. "TIFA score"
     x_unit: str = ""                    # the unit its x is stated in, e.g. "data points", "billion parameters"
     fitted_on: str = ""                 # for a law fitted here: the dataset id and fit settings
+    fit_flags: tuple[str, ...] = ()     # for a law fitted here: why the Fit page calls the fit unreliable
 
     @property
     def p(self) -> dict[str, float]:
@@ -168,4 +169,11 @@ def from_fit(result, slug: str, name: str, dataset: str, c_range=(), n_range=(),
                     dataset=dataset, verified=False, check="fitted here, not published",
                     params_counted=params_counted, flops="6ND" if form.allocates else "",
                     c_range=tuple(c_range), n_range=tuple(n_range), d_range=tuple(d_range),
-                    fitted_on=f"{dataset}; {settings}".strip("; "))
+                    fitted_on=f"{dataset}; {settings}".strip("; "), fit_flags=fit_flags(result))
+
+
+def fit_flags(result) -> tuple[str, ...]:
+    """Why a fit is not reliable (lib.fitting.FitResult.reliable), in words: the planner says them."""
+    return ((() if result.converged else ("the optimiser did not converge",))
+            + ((f"parameters at their search bounds ({', '.join(result.at_bounds)})",) if result.at_bounds else ())
+            + tuple(result.warnings))

@@ -154,6 +154,9 @@ def law_notes(law: Law, C: float) -> list[Note]:
         notes.append(Note("warning", "law", f"{law.name}: coefficients not verified against the paper text "
                                             f"({law.check[:160]})." if law.check else
                           f"{law.name}: coefficients not verified against the paper text."))
+    for flag in law.fit_flags:          # a fit the Fit page flags: a plan on it says so
+        notes.append(Note("warning", "law", f"The fit behind {law.name} is unreliable: {flag}"
+                                            + ("" if flag.endswith(".") else ".")))
     if law.frontier == "derived":
         notes.append(Note("info", "law", f"Derived frontier: {law.name} states L(N, D); its compute-optimal "
                                          "N* and D* are found here by minimising it along C = 6ND, not taken "

@@ -100,10 +100,9 @@ def fit_forms(ds: str, forms, loss: str, mode: str, how: str, n_boot: int, seed:
 def plan_links(ds: str, models, loss: str, mode: str, how: str) -> None:
     """Links that open the Budget planner on each fitted law with these settings (the planner offers
     the Fit page's default settings in its list; a link carries any other), in this workspace."""
-    from urllib.parse import urlencode
+    from .plan_views import link
     ws = cache.workspace()
-    links = [f"[{widgets.md(FORMS[m].title)}](planner?" + urlencode({"law": cache.fitted_slug(ds, m, loss, mode, how)}
-                                                        | ({"ws": ws} if ws != "default" else {})) + ")"
+    links = [f"[{widgets.md(FORMS[m].title)}](planner?{link(cache.fitted_slug(ds, m, loss, mode, how), ws)})"
              for m in models]
     st.markdown("Plan a budget with this fit: " + " · ".join(links))
 

@@ -1,15 +1,86 @@
-"""Streamlit glue for the Budget planner: a Plan (lib.plan) drawn as metrics, notes and tabs.
-Numbers come from the Plan; nothing is computed here but the fixed-size curve's view call."""
+"""Streamlit glue for the Budget planner: its URL fields and the laws it offers (also for links to it
+from other pages), and a Plan (lib.plan) drawn as metrics, notes and tabs. Numbers come from the Plan;
+nothing is computed here but the fixed-size curve's view call."""
 from __future__ import annotations
 
 import math
 
 import streamlit as st
 
-from .. import figures
+from .. import conventions, figures
 from ..plan import Plan, fixed_size_curve
+from ..state import Field, encode
 from ..units import fmt_num, fmt_sci, human
-from . import charts, exports, widgets
+from . import cache, charts, exports, runconfig_views, widgets
+
+
+SETTING_WORDS = {"frontier": "frontier loss", "best": "best run per cell", "annealed": "annealed losses",
+                 "checkpoints": "every checkpoint"}
+
+
+def law_choices(asked=()) -> tuple:
+    """The laws the planner offers: published laws with an allocation, the default fit of every dataset with
+    runs, and any fit with other settings among ``asked`` (the link's law, the session's choice)."""
+    laws = cache.published_laws()
+    fits = tuple(cache.fitted_slug(ds, m) for ds in cache.dataset_ids() if cache.has_runs(ds)
+                 for m in cache.RUN_FORMS)
+    linked = tuple(dict.fromkeys(s for s in asked if s and s not in fits and cache.is_fit_choice(s)))
+    return tuple(s for s, lw in laws.items() if lw.has_allocation) + fits + linked
+
+
+def law_label(slug: str) -> str:
+    if slug.startswith(cache.FIT_PREFIX):
+        ds, m, opts = cache.parse_fit(slug)
+        how = ", ".join(SETTING_WORDS[o] for o in opts if o in SETTING_WORDS)
+        return f"Your fit: {m} on {cache.dataset_label(ds)}" + (f" ({how})" if how else "")
+    lw = cache.published_laws()[slug]
+    return lw.label + ("" if lw.verified else " (UNVERIFIED)")
+
+
+def link(slug: str, ws: str = "default") -> str:
+    """The query string that opens the planner on ``slug``, written as the planner writes its links now
+    (every field with a legacy default named, so the link is not read as one from before them)."""
+    from urllib.parse import urlencode
+    F = fields(law_choices((slug,)))
+    q = encode({f.key: slug if f.key == "law" else f.default for f in F}, F)
+    return urlencode(q | ({"ws": ws} if ws != "default" else {}))
+
+
+def fields(choices: tuple) -> tuple:
+    """The planner's URL fields (state.Field), in the order the page uses them. choices: the laws it offers."""
+    laws = cache.published_laws()
+    published_alloc = tuple(s for s, lw in laws.items() if lw.has_allocation)
+    gpus = cache.gpu_presets()
+    return (
+        # verified default; links from before 2026-12 that omit `law` meant the unrounded Eq. 10 (Field.legacy)
+        Field("law", "choice", "besiroglu2024-refit" if "besiroglu2024-refit" in choices else choices[0],
+              choices=choices, label="Law",
+              legacy="hoffmann2022-eq10-unrounded" if "hoffmann2022-eq10-unrounded" in choices else None,
+              names=tuple((s, laws[s].name) for s in ("hoffmann2022-eq10-unrounded",) if s in laws)),
+        Field("C", "log10", 23.0, lo=18.0, hi=27.0, step=0.1, label="Compute budget"),
+        Field("U", "log10", math.inf, lo=9.0, hi=15.0, step=0.1, allow_inf=True, label="Unique tokens"),
+        Field("inf", "log10", -math.inf, lo=9.0, hi=16.0, step=0.1, allow_none=True,
+              label="Lifetime inference tokens"),
+        Field("fixN", "log10", -math.inf, lo=8.0, hi=13.0, step=0.05, allow_none=True, label="Fixed model size"),
+        Field("gpu", "choice", cache.DEFAULT_GPU if cache.DEFAULT_GPU in gpus else "custom",
+              choices=tuple(gpus) + ("custom",), label="Accelerator"),
+        Field("gpus", "int", 1024, lo=1, hi=1_000_000, label="GPU count"),
+        Field("tflops", "float", 1000.0, lo=1.0, hi=100_000.0, label="Peak TFLOP/s per GPU"),
+        Field("mfu", "float", 0.40, lo=0.01, hi=1.0, label="MFU"),
+        Field("price", "float", 2.0, lo=0.0, hi=1000.0, label="Price per GPU-hour"),
+        Field("boot", "choice", "0", choices=("0", "200", "1000"), label="Bootstrap resamples"),
+        Field("seed", "int", 0, lo=0, hi=2**31 - 1, label="Bootstrap seed"),
+        Field("cmp", "multi", tuple(s for s in ("besiroglu2024-refit", "hoffmann2022-eq10", "kaplan2020-nopt",
+                                                "deepseek2024-alloc", "gadre2024-c4") if s in laws),
+              choices=published_alloc, allow_empty=True, label="Laws to compare",
+              legacy=tuple(s for s in ("hoffmann2022-eq10-unrounded", "besiroglu2024-refit", "kaplan2020-nopt",
+                                       "deepseek2024-alloc", "gadre2024-c4") if s in laws),
+              names=tuple((s, laws[s].name) for s in published_alloc)),
+        Field("conv", "choice", "published", choices=tuple(conventions.CHOICES), label="Comparison convention"),
+        Field("tab", "choice", "Data limit", choices=("Data limit", "Inference demand", "Fixed model size", "Cost"),
+              label="Open tab"),
+        *runconfig_views.FIELDS,
+    )
 
 
 def metrics(p: Plan, bands: dict | None, boot: str, seed: int) -> None:
