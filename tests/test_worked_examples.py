@@ -362,3 +362,18 @@ def test_tao_vocabulary_loss_constants_round_to_section_4_3(laws):
     p = laws["tao2024-vocab-loss"].p
     printed = {"A1": 1.831, "A2": 0.196, "B": 2.124, "E": 5.533, "alpha1": 0.447, "beta": 0.447, "alpha2": 0.671}
     assert {k: round(p[k], 3) for k in printed} == printed and p["alpha1"] == p["beta"]
+
+
+def test_shen_loss_laws_read_c_in_pf_days_give_losses_a_language_model_has(laws):
+    # The unit is inferred (Fig. 1's PFLOP/s-days axes; the text says only 'total FLOPs'): the check is that
+    # it is the one that gives plausible losses. Table 7: a LLaMA-7B step of 480 x 8192 tokens costs
+    # 202.7 PFLOPs, so 300B tokens cost 1.55e22 FLOPs (179 PF-days).
+    from scaling_explorer.laws import evaluate_1d
+    C = 202.7e15 * 300e9 / (480 * 8192)
+    for key in ("llama", "tnl", "hgrn2", "cosformer2"):
+        law = laws[f"shen2024-loss-{key}"]
+        assert law.compute_unit == "PF-day" and not law.verified          # still marked: the unit is inferred
+        assert 2.0 < float(evaluate_1d(law, C)) < 3.0, key                 # nats per token at the 7B run
+        as_flops = law.p["k"] * C ** law.p["a"]                            # had C been in FLOPs
+        assert as_flops < 0.1, key
+    assert float(evaluate_1d(laws["shen2024-loss-llama"], C)) == pytest.approx(2.4516, abs=1e-4)
