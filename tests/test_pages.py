@@ -502,7 +502,10 @@ def test_the_fit_page_links_a_fit_with_other_settings_to_the_planner():
     assert links[0]["rc"] == "0" and "hoffmann2022-eq10-unrounded" not in links[0]["cmp"]
     plan = run_page("planner", **(links[0] | {"C": "1e21", "boot": "200", "seed": "1"}))
     assert plan.selectbox[0].value == links[0]["law"]
-    assert not [w.value for w in plan.warning if "not used as written" in w.value] and not plan.info
+    assert not [w.value for w in plan.warning if "not used as written" in w.value]
+    assert [i.value for i in plan.info] == ["Chinchilla L(N, D) fitted to Demo: synthetic runs from "
+                                            "hoffmann2022-eq10-unrounded with 1% noise (seed 0): fitted here to your "
+                                            "runs (demo; frontier, runs: all), not a published law."]   # no link notice
     assert not plan.expander or not any("Run config" in e.label and e.proto.expanded for e in plan.expander)
     captions = " ".join(c.value for c in plan.caption)
     assert "(demo; frontier, runs: all)" in captions and "95% bootstrap intervals (200 resamples, seed 1)" in captions

@@ -150,7 +150,10 @@ def epoch_notes(law: Law, topic: str, D: float, U: float) -> list[Note]:
 
 def law_notes(law: Law, C: float) -> list[Note]:
     notes = []
-    if not law.verified:
+    if law.fitted_on:                   # a user's fit: what it was fitted on, not a missing paper check
+        notes.append(Note("info", "law", f"{law.name}: fitted here to your runs ({law.fitted_on}), not a "
+                                         "published law."))
+    elif not law.verified:
         notes.append(Note("warning", "law", f"{law.name}: coefficients not verified against the paper text "
                                             f"({law.check[:160]})." if law.check else
                           f"{law.name}: coefficients not verified against the paper text."))
