@@ -427,3 +427,16 @@ def test_a_markdown_table_is_read_with_its_line_numbers():
     assert any("Markdown table" in n for n in notes) and not any("blank" in n for n in notes), notes
     assert ingest.file_row(df, 0) == 3                  # header on line 1, the |---| rule on line 2
     assert ingest.check_runs(df, M) == []
+
+
+def test_compute_in_gpu_hours_is_not_passed_off_as_a_flop_unit():
+    """GPU-hours land near EFLOPs by accident (2.2x 6ND after the conversion): the message says the gap
+    remains and what else the column may hold."""
+    rows = [(r[0], r[1], r[2], f"{6 * float(r[1]) * float(r[2]) / (312e12 * 0.4 * 3600):.5g}", r[3]) for r in ROWS]
+    mapping = ingest.Mapping(n_params="params", loss="loss", n_tokens="tokens", compute_flops="compute",
+                             run_name="name")
+    f = next(f for f in findings(csv(rows, header="name,params,tokens,compute,loss"), mapping)
+             if f.code == "compute_unit")
+    assert "GPU-hours" in f.message and "leave compute unmapped" in f.message and "  " not in f.message
+    fine = next(f for f in findings(pf_days(ROWS), M_C, "FLOPs") if f.code == "compute_unit")   # PF-days: exact
+    assert "GPU-hours" not in fine.message

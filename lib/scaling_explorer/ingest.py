@@ -769,7 +769,10 @@ def _check_runs(df, mapping, compute_unit, param_convention, min_rows) -> list[F
                     F.append(Finding(
                         "error", "compute_unit", f"Compute in '{cC}' is {_g(med)}× 6·N·D (median over the runs, "
                         f"read as {compute_unit}): it looks like {best} (then C is {fit:.2f}× 6·N·D). "
-                        f"{'Choose that unit, or accept the conversion.' if best in COMPUTE_UNITS else ''}".strip(),
+                        f"{'Choose that unit, or accept the conversion.' if best in COMPUTE_UNITS else ''}".strip()
+                        + ("" if 1 / 1.5 <= fit <= 1.5 else " That still leaves C off 6·N·D: if the column holds "
+                           "GPU-hours, dollars or another quantity, convert it to FLOPs, or leave compute unmapped "
+                           "(C is then 6·N·D)."),
                         (), (cC,), (_unit_fix(cC, best, compute_unit),)))
                 elif med > RATIO_6ND and (sc := _column_scale(N, vals["n_tokens"], ok, cN, mapping.n_tokens, med)):
                     col, word, f, tpp, _ = sc
