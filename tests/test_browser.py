@@ -583,6 +583,11 @@ def test_planner_drives_a_plan_to_a_run_config_and_a_sweep_design(app_url, brows
     section.get_by_text("Run config: from this plan to a run you can launch").click()
     _wait_for(lambda: _query(page.url).get("rc") == "1", 60, "rc=1 in the link once the section is opened", page)
     rc_tabs.wait_for()
+    opened = _query(page.url)      # opening the section keeps the link's plan (a CI run once saw every widget reset)
+    if (opened.get("law"), opened.get("C")) != ("hoffmann2022-eq10-unrounded", "1e22"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser_runconfig_opened_reset.png"), full_page=True)
+    assert (opened.get("law"), opened.get("C")) == ("hoffmann2022-eq10-unrounded", "1e22"), opened
 
     def metric(label: str):
         return page.get_by_test_id("stMetric").filter(
