@@ -569,10 +569,23 @@ def test_phone_width_keeps_the_first_numbers_of_every_table_in_view(app_url, chr
             browser.close()
 
 
-def test_planner_drives_a_plan_to_a_run_config_and_a_sweep_design(app_url, browser_page):
+@pytest.fixture
+def own_server(chromium_path, tmp_path_factory):
+    with _served(tmp_path_factory) as base:
+        yield base
+
+
+def test_planner_drives_a_plan_to_a_run_config_and_a_sweep_design(own_server, browser_page):
     """Issue 15: from a plan to a run config, memory per GPU and a sweep design, through the UI; the URL
-    keeps the inputs and the plan's JSON export carries the numbers the page shows, with the YAML/TOML block."""
+    keeps the inputs and the plan's JSON export carries the numbers the page shows, with the YAML/TOML block.
+
+    On a server of its own: after the whole browser suite on the shared server (uploads, twenty sessions,
+    phone widths), two CI runs on 2026-12-02 saw this session's main planner widgets all come back at their
+    first options (law, C = 1e18, GPU count 1, no laws to compare) once the run-config tabs were used.
+    Not reproduced with any subset of the earlier tests (see the closing note); it is under investigation,
+    and the check right after the section opens stays."""
     import json
+    app_url = own_server
     page = browser_page
     page.set_default_timeout(90_000)
     page.goto(app_url + "/planner?law=hoffmann2022-eq10-unrounded&C=1e22&rc=0")
